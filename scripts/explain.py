@@ -1,0 +1,25 @@
+"""Explain one shard of a dataset's test subset with one attribution method."""
+
+import sys
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w")
+
+from vxai.runtime import configure_tensorflow, report_errors  # noqa: E402
+
+configure_tensorflow(snakemake.threads, snakemake.params.seed)
+
+from vxai.pipeline import explain_shard  # noqa: E402
+
+with report_errors():
+    explain_shard(
+        snakemake.input.data,
+        snakemake.input.model,
+        snakemake.wildcards.method,
+        dict(snakemake.params.method_params),
+        snakemake.params.test_samples,
+        snakemake.params.n_shards,
+        int(snakemake.wildcards.shard),
+        snakemake.params.batch_size,
+        snakemake.params.seed,
+        snakemake.output[0],
+    )

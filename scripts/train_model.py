@@ -1,0 +1,20 @@
+"""Train the dataset's model with its recipe; save model, history and info."""
+
+import sys
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "w")
+
+from vxai.runtime import configure_tensorflow, report_errors  # noqa: E402
+
+configure_tensorflow(snakemake.threads, snakemake.params.seed)
+
+from vxai.models.recipes import train_for_dataset  # noqa: E402
+
+with report_errors():
+    train_for_dataset(
+        snakemake.wildcards.dataset,
+        snakemake.input.data,
+        dict(snakemake.params.train),
+        snakemake.params.input_size,
+        snakemake.output,
+    )

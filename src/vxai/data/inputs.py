@@ -1,0 +1,63 @@
+"""Load the extracted arrays and turn them into what a model takes."""
+
+import numpy as np
+
+from vxai.errors import UserError
+
+
+def load_arrays(path):
+    """All arrays of a dataset .npz written by the data rules, as a dict."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except (OSError, ValueError) as err:
+        raise UserError(f"cannot read dataset file '{path}' ({err}); delete it and rerun") from None
+
+
+def load_maps(paths):
+    """Concatenate the shards of one method's maps, in test-subset order."""
+    parts = [load_arrays(path) for path in paths]
+    merged = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    order = np.argsort(merged["positions"], kind="stable")
+    return {key: value[order] for key, value in merged.items()}
+
+
+def subset_indices(n_total, limit=None):
+    """Indices of an evenly spaced, deterministic subset of `limit` samples (all if None)."""
+    if limit is None or limit >= n_total:
+        return np.arange(n_total)
+    return np.unique(np.linspace(0, n_total - 1, int(limit)).round().astype(np.int64))
+
+
+def load_test_set(path, limit=None):
+    """(x, y, ids, class_names) of the test split, restricted to `limit` samples if given."""
+    data = load_arrays(path)
+    idx = subset_indices(len(data["y_test"]), limit)
+    return data["x_test"][idx], data["y_test"][idx], data["ids_test"][idx], data["class_names"]
+
+
+def model_inputs(x, input_shape, batch_size=256):
+    """Float32 model inputs from raw arrays: signals get a channel axis; images are resized
+    bilinearly to the model's spatial size; uint8 pixels are scaled to [0, 1]."""
+    import tensorflow as tf
+
+    spatial = tuple(input_shape[1:-1])
+    x = np.asarray(x)
+    scale = 1 / 255 if x.dtype == np.uint8 else 1.0
+    if x.ndim == len(spatial) + 1:  # (n, length) signals without a channel axis
+        x = x[..., None]
+    x = x.astype(np.float32)
+    if len(spatial) == 2 and x.shape[1:3] != spatial and len(x):
+        x = np.concatenate(
+            [
+                tf.image.resize(x[i : i + batch_size], spatial, method="bilinear").numpy()
+                for i in range(0, len(x), batch_size)
+            ]
+        )
+    x *= scale
+    if x.shape[1:] != tuple(input_shape[1:]):
+        raise UserError(
+            f"data of shape {x.shape[1:]} does not fit the model input {tuple(input_shape[1:])}; "
+            "check that the model file belongs to this dataset"
+        )
+    return x

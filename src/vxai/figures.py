@@ -1,0 +1,68 @@
+"""Figure stages: read the evaluation tables and maps, draw with vxai.plots, save PNGs."""
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from vxai import plots
+from vxai.data.inputs import load_arrays, load_maps, load_test_set, model_inputs
+from vxai.evaluation import probabilities
+from vxai.io import save_figure
+
+
+def evaluation_figure(figure, inputs, test_samples, output):
+    """Draw `figure` (curves, roc, confusion or cases) from the evaluate rule's outputs."""
+    if figure == "curves":
+        fig = plots.training_curves(pd.read_csv(inputs.history))
+    elif figure == "confusion":
+        fig = plots.confusion_heatmap(pd.read_csv(inputs.confusion_normalized, index_col=0))
+    else:
+        x, y, ids, class_names = load_test_set(inputs.data, test_samples)
+        class_names = list(class_names)
+        if figure == "roc":
+            table = pd.read_csv(inputs.predictions)
+            with open(inputs.metrics) as fh:
+                auc = json.load(fh)["roc_auc"]
+            fig = plots.roc_curves(y, probabilities(table, class_names), class_names, auc)
+        else:
+            cases = pd.read_csv(inputs.cases)
+            position = {tile_id: i for i, tile_id in enumerate(ids)}
+            shown = [x[position[tile_id]] for tile_id in cases["id"]]
+            templates = None
+            if x.ndim == 2:
+                templates = load_arrays(inputs.data)["templates"]
+            fig = plots.cases_gallery(cases, shown, class_names, templates)
+    save_figure(output, fig)
+
+
+def gallery_samples(predictions):
+    """One test position per class: the first correctly classified sample, else the first."""
+    picks = []
+    for label in sorted(predictions["label"].unique()):
+        rows = predictions[predictions["label"] == label]
+        correct = rows[rows["correct"]]
+        picks.append((correct if len(correct) else rows).index[0])
+    return picks
+
+
+def maps_gallery(dataset, inputs, methods, test_samples, input_size, output):
+    """Every method's normalized map for one test sample per class."""
+    predictions = pd.read_csv(inputs.predictions)
+    picks = gallery_samples(predictions)
+    x, y, ids, class_names = load_test_set(inputs.data, test_samples)
+    shards = list(inputs.maps)
+    method_maps = {}
+    for method in methods:
+        paths = [p for p in shards if f"/maps/{method}/" in p]
+        method_maps[method] = load_maps(paths)["maps_normalized"][picks]
+    templates = None
+    if dataset == "mnist1d":
+        shown = [x[i] for i in picks]
+        templates = load_arrays(inputs.data)["templates"][y[picks]]
+    else:
+        shown = list(model_inputs(x[picks], (None, input_size, input_size, 3)))
+    titles = [
+        f"{class_names[y[i]]}\npred {class_names[predictions['predicted'][i]]}" for i in picks
+    ]
+    save_figure(output, plots.maps_gallery(shown, titles, method_maps, templates))

@@ -1,0 +1,111 @@
+"""The common interface: inputs (n, *spatial, channels), integer targets (n,), float32 maps
+(n, *spatial) at the model's input resolution; methods are registered by name and family."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm import tqdm
+
+from vxai.errors import UserError
+
+_REGISTRY = {}
+FAMILIES = ("cam", "backprop", "perturbation", "approximation", "counterfactual")
+
+
+def register(name, family):
+    """Class decorator adding an Explainer subclass to the registry under `name`."""
+    if family not in FAMILIES:
+        raise ValueError(f"unknown family {family!r}")
+
+    def add(cls):
+        cls.name, cls.family = name, family
+        _REGISTRY[name] = cls
+        return cls
+
+    return add
+
+
+def method_names():
+    """Registered method names, sorted."""
+    return sorted(_REGISTRY)
+
+
+def get_method(name):
+    """The Explainer class registered as `name`; unknown names list the known ones."""
+    if name not in _REGISTRY:
+        raise UserError(f"unknown attribution method '{name}'; known methods: {', '.join(method_names())}")
+    return _REGISTRY[name]
+
+
+@dataclass
+class Attribution:
+    """Maps (n, *spatial) float32 and per-sample extras (e.g. completeness error)."""
+
+    maps: np.ndarray
+    targets: np.ndarray
+    extras: dict = field(default_factory=dict)
+
+
+class Explainer:
+    """Base class: batching, default targets, finiteness checks. Subclasses implement
+    `explain_batch(x, targets) -> (maps, extras)` for one batch of float32 inputs."""
+
+    name = family = None
+
+    def __init__(self, model, batch_size=32, seed=0, **params):
+        self.model = model
+        self.batch_size = int(batch_size)
+        self.seed = int(seed)
+        self.params = params
+
+    def predict(self, x):
+        """Class probabilities, batched."""
+        return self.model.predict(x, batch_size=self.batch_size, verbose=0)
+
+    def explain(self, x, targets=None, progress=False):
+        """Explain `targets` (default: the predicted classes) for inputs `x`."""
+        x = np.asarray(x, dtype=np.float32)
+        if targets is None:
+            targets = self.predict(x).argmax(axis=1)
+        targets = np.asarray(targets, dtype=np.int32)
+        if targets.shape != (len(x),):
+            raise ValueError(f"targets must have shape ({len(x)},), got {targets.shape}")
+        maps, extras = [], {}
+        starts = range(0, len(x), self.batch_size)
+        for start in tqdm(starts, desc=self.name, unit="batch", disable=not progress, mininterval=5):
+            stop = start + self.batch_size
+            batch_maps, batch_extras = self.explain_batch(x[start:stop], targets[start:stop])
+            maps.append(np.asarray(batch_maps, dtype=np.float32))
+            for key, value in batch_extras.items():
+                extras.setdefault(key, []).append(np.asarray(value))
+        maps = np.concatenate(maps) if maps else np.zeros((0, *x.shape[1:-1]), np.float32)
+        bad = np.flatnonzero(~np.isfinite(maps.reshape(len(maps), -1)).all(axis=1))
+        if bad.size:
+            raise UserError(
+                f"method '{self.name}' produced NaN or infinite values for sample(s) "
+                f"{bad[:10].tolist()} of this batch of inputs; check the method's parameters"
+            )
+        return Attribution(maps, targets, {k: np.concatenate(v) for k, v in extras.items()})
+
+    def explain_batch(self, x, targets):
+        raise NotImplementedError
+
+
+def normalize01(maps):
+    """Per-sample min-max scaling to [0, 1]; constant maps become zeros."""
+    maps = np.asarray(maps, dtype=np.float32)
+    flat = maps.reshape(len(maps), -1)
+    low = flat.min(axis=1, keepdims=True) if flat.size else flat
+    span = flat.max(axis=1, keepdims=True) - low if flat.size else flat
+    scaled = np.divide(flat - low, span, out=np.zeros_like(flat), where=span > 0)
+    return scaled.reshape(maps.shape)
+
+
+def upsample(maps, size):
+    """Resize (n, *spatial) maps to `size`: linear for 1-D, bilinear for 2-D."""
+    import tensorflow as tf
+
+    maps = tf.convert_to_tensor(maps, dtype=tf.float32)
+    if len(size) == 1:
+        return tf.image.resize(maps[:, :, None, None], (size[0], 1), method="bilinear")[:, :, 0, 0]
+    return tf.image.resize(maps[..., None], size, method="bilinear")[..., 0]

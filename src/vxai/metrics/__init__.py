@@ -1,0 +1,1 @@
+"""Faithfulness metrics that score explanation maps against the model."""

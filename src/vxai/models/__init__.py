@@ -1,0 +1,1 @@
+"""Models: the two architectures, training, loading and graph surgery for explanations."""

@@ -1,0 +1,57 @@
+"""Sub-models for explanations: class logits and activations of a named layer."""
+
+import keras
+
+from vxai.errors import UserError
+
+
+def spatial_layers(model):
+    """Names of layers whose output keeps spatial axes (n, *spatial, channels)."""
+    rank = len(model.input_shape)
+    return [
+        layer.name
+        for layer in model.layers
+        if not isinstance(layer, keras.layers.InputLayer)
+        and len(getattr(layer, "output").shape) == rank
+    ]
+
+
+def resolve_layer(model, name=None):
+    """The named spatial layer, or by default the last one; unknown names list the choices."""
+    choices = spatial_layers(model)
+    if not choices:
+        raise UserError(f"model '{model.name}' has no layer with a spatial output to explain")
+    if name is None:
+        return model.get_layer(choices[-1])
+    if name not in choices:
+        raise UserError(
+            f"layer '{name}' is not a spatial layer of model '{model.name}'; "
+            f"choose one of: {', '.join(choices)}"
+        )
+    return model.get_layer(name)
+
+
+def logits_tensor(model):
+    """The symbolic pre-softmax output of a functional model."""
+    last = model.layers[-1]
+    if isinstance(last, keras.layers.Activation) or isinstance(last, keras.layers.Softmax):
+        return last.input
+    activation = getattr(last, "activation", None)
+    if activation is None or keras.activations.serialize(activation) in ("linear", None):
+        return model.output
+    if keras.activations.serialize(activation) != "softmax":
+        raise UserError(
+            f"the last layer '{last.name}' of model '{model.name}' ends in "
+            f"{keras.activations.serialize(activation)}; expected softmax or linear logits"
+        )
+    config = dict(last.get_config(), activation="linear", name=f"{last.name}_logits")
+    linear = last.__class__.from_config(config)
+    logits = linear(last.input)
+    linear.set_weights(last.get_weights())
+    return logits
+
+
+def activations_and_logits(model, layer_name=None):
+    """A model mapping inputs to (activations of the target layer, class logits)."""
+    layer = resolve_layer(model, layer_name)
+    return keras.Model(model.inputs, [layer.output, logits_tensor(model)])

@@ -1,0 +1,66 @@
+"""Load saved models (.keras or legacy .h5) with checks, as functional graphs."""
+
+import hashlib
+from pathlib import Path
+
+import keras
+
+from vxai.errors import UserError
+
+
+def file_sha256(path):
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def as_functional(model):
+    """A functional copy of a Sequential model (other models are returned as they are).
+
+    Sequential models loaded from legacy HDF5 may lack `.output`; re-creating each layer
+    from its config on a fresh Input and copying the weights gives a graph whose layers
+    each have one call, so sub-models for activations and gradients can be cut from it.
+    """
+    if not isinstance(model, keras.Sequential):
+        return model
+    inputs = keras.Input(model.input_shape[1:], name="input")
+    x = inputs
+    for layer in model.layers:
+        clone = layer.__class__.from_config(layer.get_config())
+        x = clone(x)
+        clone.set_weights(layer.get_weights())
+    return keras.Model(inputs, x, name=model.name)
+
+
+def load_model(path):
+    """Load a model file without compiling it, as a functional model."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"model file '{path}' does not exist; check the path in the config")
+    try:
+        model = keras.models.load_model(path, compile=False)
+    except Exception as err:  # Keras raises many types for unreadable files
+        raise UserError(
+            f"model file '{path}' could not be loaded by Keras ({err.__class__.__name__}: "
+            f"{str(err)[:300]}); replace it with a .keras or .h5 file saved by Keras"
+        ) from None
+    return as_functional(model)
+
+
+def check_shapes(model, path, rank, channels, n_classes):
+    """Raise a UserError naming `path` unless the model takes (rank spatial dims, channels)
+    inputs and returns `n_classes` outputs."""
+    in_shape, out_shape = tuple(model.input_shape), tuple(model.output_shape)
+    if len(in_shape) != rank + 2 or in_shape[-1] != channels:
+        raise UserError(
+            f"model '{path}' takes inputs of shape {in_shape[1:]}, but this dataset needs "
+            f"{rank}-D inputs with {channels} channel(s); use the model trained for this dataset"
+        )
+    if out_shape[1:] != (n_classes,):
+        raise UserError(
+            f"model '{path}' has output shape {out_shape[1:]}, but this dataset has {n_classes} "
+            "classes; use the model trained for this dataset"
+        )

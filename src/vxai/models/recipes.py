@@ -1,0 +1,82 @@
+"""The two models' recipes: train MNIST-1D's CNN or HMT's VGG-7, or import the course's model."""
+
+import keras
+import numpy as np
+
+from vxai.data.inputs import load_arrays, model_inputs
+from vxai.io import atomic_path, save_csv, save_json
+from vxai.models import architectures
+from vxai.models.loading import check_shapes, file_sha256, load_model
+from vxai.models.training import fit
+
+HMT_CLASSES = 8
+
+
+def hmt_augmentation(shear=0.1, rotation_degrees=15, flip=True):
+    """The course's augmentation as Keras layers: shear, rotation, horizontal/vertical flips."""
+    steps = [
+        keras.layers.RandomShear(x_factor=shear, y_factor=shear, fill_mode="reflect"),
+        keras.layers.RandomRotation(rotation_degrees / 360.0, fill_mode="reflect"),
+    ]
+    if flip:
+        steps.append(keras.layers.RandomFlip("horizontal_and_vertical"))
+    return keras.Sequential(steps, name="augment")
+
+
+def _save_model(model, path):
+    with atomic_path(path) as tmp:
+        model.save(tmp)
+
+
+def train_for_dataset(dataset, data_path, train, input_size, outputs):
+    """Build and train `dataset`'s model from `train` settings; write outputs.model,
+    outputs.history and outputs.info."""
+    data = load_arrays(data_path)
+    if dataset == "mnist1d":
+        model = architectures.mnist1d_cnn(
+            length=data["x"].shape[1], n_classes=len(data["class_names"]),
+            weight_decay=train["weight_decay"],
+        )
+        augment = None
+    else:
+        model = architectures.vgg7(input_size, len(data["class_names"]), train["weight_decay"])
+        augment = hmt_augmentation(**train.get("augment", {}))
+    x = model_inputs(data["x"], model.input_shape)
+    history = fit(
+        model, x, data["y"], train["epochs"], train["batch_size"], train["learning_rate"],
+        train["validation_split"], augment,
+    )
+    print(history.to_string(index=False))
+    _save_model(model, outputs.model)
+    save_csv(outputs.history, history)
+    save_json(
+        outputs.info,
+        {
+            "dataset": dataset,
+            "origin": "trained",
+            "parameters": int(model.count_params()),
+            "input_shape": list(model.input_shape[1:]),
+            "epochs": int(train["epochs"]),
+            "seconds_per_epoch": float(np.mean(history["seconds"])) if len(history) else None,
+            "final_val_accuracy": float(history["val_accuracy"].iloc[-1]) if len(history) else None,
+        },
+    )
+
+
+def import_pretrained(h5_path, model_path, info_path):
+    """Load the course's HDF5 VGG-7, check it takes RGB images and gives 8 classes, save it
+    as .keras with an info file recording where it came from."""
+    model = load_model(h5_path)
+    check_shapes(model, h5_path, rank=2, channels=3, n_classes=HMT_CLASSES)
+    _save_model(model, model_path)
+    save_json(
+        info_path,
+        {
+            "dataset": "hmt",
+            "origin": "imported",
+            "source_file": str(h5_path),
+            "sha256": file_sha256(h5_path),
+            "parameters": int(model.count_params()),
+            "input_shape": list(model.input_shape[1:]),
+        },
+    )

@@ -1,0 +1,103 @@
+"""Stage functions behind the workflow's scripts: each reads its inputs and writes outputs."""
+
+import numpy as np
+import pandas as pd
+
+from vxai import evaluation
+from vxai.data.inputs import load_arrays, load_maps, load_test_set, model_inputs, subset_indices
+from vxai.errors import UserError
+from vxai.io import save_csv, save_json, save_npz
+from vxai.models.loading import load_model
+
+
+def _test_inputs(data_path, model, test_samples):
+    x, y, ids, class_names = load_test_set(data_path, test_samples)
+    return model_inputs(x, model.input_shape), y, ids, class_names
+
+
+def evaluate_model(data_path, model_path, test_samples, batch_size, outputs):
+    """Predict the test set and write every evaluation table."""
+    model = load_model(model_path)
+    x, y, ids, class_names = _test_inputs(data_path, model, test_samples)
+    probs = model.predict(x, batch_size=batch_size, verbose=0)
+    table = evaluation.predictions_table(ids, y, probs, class_names)
+    save_csv(outputs.predictions, table)
+    metrics = evaluation.classification_metrics(y, probs, list(class_names))
+    counts, normalized = evaluation.confusion_tables(y, probs.argmax(axis=1), list(class_names))
+    ranked = evaluation.ranked_confusions(counts)
+    top = ranked[ranked["kind"] == "unordered"].iloc[0]
+    metrics["most_confused_pair"] = {
+        "classes": [top["class_a"], top["class_b"]],
+        "count": int(top["count"]),
+    }
+    save_json(outputs.metrics, metrics)
+    save_csv(outputs.confusion, counts, index=True)
+    save_csv(outputs.confusion_normalized, normalized, index=True, float_format="%.6f")
+    save_csv(outputs.ranked, ranked)
+    save_csv(outputs.cases, evaluation.showcase_cases(table))
+    print(f"accuracy {metrics['accuracy']:.4f} ({metrics['n_correct']}/{metrics['n_samples']})")
+
+
+def shard_indices(n_total, test_samples, n_shards, shard):
+    """Positions (within the evaluated test subset) that shard `shard` of `n_shards` explains."""
+    positions = np.arange(len(subset_indices(n_total, test_samples)))
+    return np.array_split(positions, n_shards)[shard]
+
+
+def explain_shard(data_path, model_path, method, method_params, test_samples, n_shards,
+                  shard, batch_size, seed, output):
+    """Explain the predicted class of one shard of the test subset; save raw and [0, 1] maps."""
+    from vxai.methods import get_method
+    from vxai.methods.base import normalize01
+
+    model = load_model(model_path)
+    x, _, ids, _ = _test_inputs(data_path, model, test_samples)
+    part = shard_indices(len(load_arrays(data_path)["y_test"]), test_samples, n_shards, shard)
+    explainer = get_method(method)(model, batch_size=batch_size, seed=seed, **method_params)
+    result = explainer.explain(x[part], progress=True)
+    extras = {f"extra_{key}": value for key, value in result.extras.items()}
+    save_npz(output, ids=ids[part], positions=part, targets=result.targets, maps=result.maps,
+             maps_normalized=normalize01(result.maps), **extras)
+    print(f"{method}: {len(part)} maps of shape {result.maps.shape[1:]}")
+
+
+def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, batch_size, output):
+    """Per-sample Drop/Increase of one method's maps on the test subset."""
+    from vxai.metrics.faithfulness import drop_increase
+
+    model = load_model(model_path)
+    x, y, ids, _ = _test_inputs(data_path, model, test_samples)
+    maps = load_maps(map_paths)
+    if not np.array_equal(maps["ids"], ids):
+        raise UserError(
+            f"the maps in {map_paths[0]} ... do not cover the test subset in order; delete "
+            "the maps folder and rerun"
+        )
+    def predict(batch):
+        return model.predict(batch, batch_size=batch_size, verbose=0)
+
+    classes = predict(x).argmax(axis=1)
+    table = drop_increase(predict, x, maps["maps"], classes, keep_fraction, batch_size)
+    table.insert(0, "id", ids)
+    table.insert(1, "label", y)
+    table.insert(2, "predicted", classes)
+    table["explained"] = maps["targets"]
+    table["correct"] = classes == y
+    save_csv(output, table, float_format="%.8g")
+    print(f"Drop% {100 * table['drop'].mean():.2f}  Increase% {100 * table['increase'].mean():.2f}")
+
+
+def summarize_scores(score_paths, seed, output):
+    """Drop%/Increase% with bootstrap intervals per dataset and method, overall and split
+    into correctly and wrongly classified samples."""
+    from vxai.metrics.faithfulness import summarize
+
+    rows = []
+    for path in score_paths:
+        dataset, method = path.split("/")[-3], path.split("/")[-1].removesuffix(".csv")
+        scores = pd.read_csv(path)
+        for subset, part in (("all", scores), ("correct", scores[scores["correct"]]),
+                             ("misclassified", scores[~scores["correct"]])):
+            rows.append({"dataset": dataset, "method": method, "subset": subset,
+                         **summarize(part, seed=seed)})
+    save_csv(output, pd.DataFrame(rows), float_format="%.6g")

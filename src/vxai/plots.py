@@ -1,0 +1,127 @@
+"""Paper-style matplotlib figures for the evaluation and the explanation maps."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from sklearn.metrics import roc_curve  # noqa: E402
+
+plt.rcParams.update({"font.size": 9, "axes.titlesize": 9, "figure.dpi": 100})
+
+
+def training_curves(history):
+    """Loss and accuracy per epoch, train and validation, side by side."""
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3))
+    for ax, metric, label in zip(axes, ("loss", "accuracy"), ("Loss", "Accuracy")):
+        ax.plot(history["epoch"], history[metric], label="train")
+        if history[f"val_{metric}"].notna().any():
+            ax.plot(history["epoch"], history[f"val_{metric}"], label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def roc_curves(labels, probs, class_names, auc):
+    """One-vs-rest ROC curve per class with its AUC in the legend."""
+    fig, ax = plt.subplots(figsize=(4.5, 4.5))
+    cmap = plt.get_cmap("tab10")
+    for c, name in enumerate(class_names):
+        positives = labels == c
+        if not 0 < positives.sum() < len(labels):
+            continue
+        fpr, tpr, _ = roc_curve(positives, probs[:, c])
+        ax.plot(fpr, tpr, color=cmap(c % 10), lw=1.2, label=f"{name} (AUC {auc[name]:.3f})")
+    ax.plot([0, 1], [0, 1], color="grey", lw=0.8, ls="--")
+    ax.set_xlabel("false positive rate")
+    ax.set_ylabel("true positive rate")
+    ax.set_aspect("equal")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def confusion_heatmap(normalized):
+    """Row-normalized confusion matrix with the value in every cell."""
+    names = list(normalized.index)
+    values = normalized.to_numpy()
+    size = 1.2 + 0.55 * len(names)
+    fig, ax = plt.subplots(figsize=(size + 1, size))
+    image = ax.imshow(values, cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    for i in range(len(names)):
+        for j in range(len(names)):
+            ax.text(j, i, f"{values[i, j]:.2f}", ha="center", va="center", fontsize=7,
+                    color="white" if values[i, j] > 0.5 else "black")
+    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    fig.tight_layout()
+    return fig
+
+
+def _show_input(ax, x, title):
+    if x.ndim == 1 or (x.ndim == 2 and x.shape[-1] == 1):
+        ax.plot(np.ravel(x), color="black", lw=1)
+        ax.set_xlim(0, len(np.ravel(x)) - 1)
+        ax.set_yticks([])
+    else:
+        ax.imshow(np.clip(x, 0, 1) if x.dtype != np.uint8 else x)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    ax.set_title(title, fontsize=7)
+
+
+def cases_gallery(cases, inputs, class_names, templates=None):
+    """Success and failure cases, one per column: the input with true/predicted class and
+    confidence; for signals, the true class's template in a second row."""
+    n = max(len(cases), 1)
+    rows = 2 if templates is not None else 1
+    fig, axes = plt.subplots(rows, n, figsize=(1.6 * n, 1.7 * rows), squeeze=False)
+    for col, (case, x) in enumerate(zip(cases.itertuples(index=False), inputs)):
+        title = (f"{case.case}\ntrue {class_names[case.label]}\n"
+                 f"pred {class_names[case.predicted]} ({case.confidence:.2f})")
+        _show_input(axes[0, col], x, title)
+        if templates is not None:
+            axes[1, col].plot(templates[case.label], color="tab:green", lw=1)
+            axes[1, col].set_title(f"template {class_names[case.label]}", fontsize=7)
+            axes[1, col].set_xticks([])
+            axes[1, col].set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def maps_gallery(inputs, titles, method_maps, templates=None):
+    """Rows: the inputs, then one row per method; signals show the 1-D map as a filled curve
+    (with the class template in the first row), images the map overlaid as a heat map."""
+    n = len(inputs)
+    rows = 1 + len(method_maps)
+    fig, axes = plt.subplots(rows, n, figsize=(1.7 * n, 1.5 * rows), squeeze=False)
+    signal = inputs[0].ndim == 1 or inputs[0].shape[-1] == 1
+    for col in range(n):
+        _show_input(axes[0, col], inputs[col], titles[col])
+        if signal and templates is not None:
+            twin = axes[0, col].twinx()
+            twin.plot(np.linspace(0, len(np.ravel(inputs[col])) - 1, templates.shape[1]),
+                      templates[col], color="tab:green", lw=1, alpha=0.7)
+            twin.set_yticks([])
+        for row, (method, maps) in enumerate(method_maps.items(), start=1):
+            ax = axes[row, col]
+            if signal:
+                ax.fill_between(np.arange(maps.shape[1]), maps[col], color="tab:red", alpha=0.6)
+                ax.set_xlim(0, maps.shape[1] - 1)
+                ax.set_ylim(0, 1.05)
+                ax.set_yticks([])
+            else:
+                ax.imshow(np.clip(inputs[col], 0, 1))
+                ax.imshow(maps[col], cmap="jet", alpha=0.45, vmin=0, vmax=1)
+                ax.set_yticks([])
+            ax.set_xticks([])
+            if col == 0:
+                ax.set_ylabel(method, fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,90 @@
+"""Assemble the results appendix from the pipeline's tables and figures with Jinja2."""
+
+import base64
+import datetime
+import json
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+import yaml
+
+from vxai.io import atomic_path
+
+PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn", "matplotlib",
+            "jinja2", "pillow", "mnist1d", "vxai")
+
+
+def embed_png(path):
+    """A data URI holding the PNG, so the HTML is one self-contained file."""
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+def provenance(config):
+    """Config as run, package versions, git commit, machine and date."""
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = "unknown (not a git checkout)"
+    return {
+        "config_yaml": yaml.safe_dump(config, sort_keys=False),
+        "versions": versions,
+        "commit": commit,
+        "machine": f"{platform.machine()}, {platform.processor() or 'unknown CPU'}, "
+                   f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "date": datetime.date.today().isoformat(),
+    }
+
+
+def _dataset_section(name, inputs, methods):
+    def pick(paths):
+        return next(p for p in paths if f"/{name}/" in p or f"/{name}_" in p)
+
+    with open(pick(inputs.metrics)) as fh:
+        metrics = json.load(fh)
+    with open(pick(inputs.info)) as fh:
+        info = json.load(fh)
+    figures = {Path(p).stem: embed_png(p) for p in inputs.eval_figures if f"/{name}/" in p}
+    return {
+        "name": name,
+        "metrics": metrics,
+        "model": info,
+        "figures": figures,
+        "gallery": embed_png(pick(inputs.galleries)),
+        "methods": methods,
+        "ranked": pd.read_csv(pick(inputs.ranked)).query("kind == 'unordered'").head(5)
+        .to_dict("records"),
+    }
+
+
+def render_appendix(inputs, config, datasets, methods, output):
+    """Render the HTML appendix to `output`."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(inputs.template).parent),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+        undefined=jinja2.StrictUndefined,
+    )
+    faithfulness = pd.read_csv(inputs.faithfulness)
+    context = {
+        "title": config["report"]["title"],
+        "datasets": [_dataset_section(d, inputs, methods[d]) for d in datasets],
+        "faithfulness": faithfulness.to_dict("records"),
+        "keep_fraction": {d: config[d]["keep_fraction"] for d in datasets},
+        "provenance": provenance(config),
+    }
+    html = env.get_template(Path(inputs.template).name).render(**context)
+    with atomic_path(output) as tmp:
+        tmp.write_text(html, encoding="utf-8")

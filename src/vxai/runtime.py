@@ -1,0 +1,41 @@
+"""Process set-up shared by the pipeline scripts: errors, threads, seeds, determinism."""
+
+import contextlib
+import hashlib
+import os
+import sys
+
+from vxai.errors import UserError
+
+
+@contextlib.contextmanager
+def report_errors():
+    """Turn a `UserError` into one clear line on the log and the terminal, and exit 1."""
+    try:
+        yield
+    except UserError as err:
+        message = f"ERROR: {err}"
+        print(message, file=sys.stderr, flush=True)
+        if sys.__stderr__ is not sys.stderr:
+            print(message, file=sys.__stderr__, flush=True)
+        raise SystemExit(1) from None
+
+
+def derive_seed(base_seed, *keys):
+    """A 31-bit seed derived from the base seed and any keys (dataset, method, ...)."""
+    text = "/".join([str(base_seed), *map(str, keys)])
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "little") >> 1
+
+
+def configure_tensorflow(threads=1, seed=None):
+    """Pin TensorFlow to `threads` CPU threads, seed Keras, and make ops deterministic."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+    import tensorflow as tf
+
+    threads = max(1, int(threads))
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
+    if seed is not None:
+        keras.utils.set_random_seed(int(seed))
+    tf.config.experimental.enable_op_determinism()

@@ -1,0 +1,102 @@
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from vxai.catalog import METHOD_MODULES
+from vxai.runtime import derive_seed
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+DATASETS = ["mnist1d", "hmt"]
+REPO = Path(workflow.basedir).parent
+PACKAGE = REPO / "src" / "vxai"
+TEMPLATES = REPO / "report"
+HMT_ZIP = "resources/Kather_texture_2016_image_tiles_5000.zip"
+HMT_FOLDER = "resources/hmt_dataset"
+
+
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+    method="[a-z_]+",
+    shard=r"\d+",
+
+
+def code(*modules):
+    """Library modules a rule depends on, so that editing one reruns its jobs."""
+    return [str(PACKAGE / module) for module in ("__init__.py", "io.py", "runtime.py", *modules)]
+
+
+def method_modules(method):
+    """Library modules that implement an attribution method."""
+    return ["catalog.py", "methods/__init__.py", "methods/base.py", f"methods/{METHOD_MODULES[method]}.py"]
+
+
+def hmt_source():
+    """The folder or zip the HMT tiles are read from (the download rule makes the zip)."""
+    source = config["hmt"]["source"]
+    if source == "auto":
+        return HMT_FOLDER if Path(HMT_FOLDER).exists() else HMT_ZIP
+    return HMT_ZIP if source == "zenodo" else source
+
+
+def hmt_model_origin():
+    """'pretrained' when the course's model file is used, else 'train'."""
+    mode = config["hmt"]["model"]
+    if mode == "auto":
+        return "pretrained" if Path(config["hmt"]["model_file"]).exists() else "train"
+    return mode
+
+
+def trained_datasets():
+    return ["mnist1d"] + (["hmt"] if hmt_model_origin() == "train" else [])
+
+
+def methods(dataset):
+    return list(config[dataset]["methods"])
+
+
+def shards(dataset):
+    return list(range(config[dataset]["explain"]["shards"]))
+
+
+def job_seed(*keys):
+    """A per-job seed derived from the base seed and the job's keys."""
+    return derive_seed(config["seed"], *keys)
+
+
+def map_shards(wildcards):
+    return expand(
+        "results/{dataset}/maps/{method}/shard{shard}.npz",
+        dataset=wildcards.dataset,
+        method=wildcards.method,
+        shard=shards(wildcards.dataset),
+    )
+
+
+def all_map_shards(wildcards):
+    return [
+        path
+        for method in methods(wildcards.dataset)
+        for path in expand(
+            "results/{dataset}/maps/{method}/shard{shard}.npz",
+            dataset=wildcards.dataset,
+            method=method,
+            shard=shards(wildcards.dataset),
+        )
+    ]
+
+
+def eval_figures(dataset):
+    names = ["roc", "confusion", "cases"]
+    if dataset in trained_datasets():
+        names.insert(0, "curves")
+    return expand("results/{dataset}/eval/{name}.png", dataset=dataset, name=names)
+
+
+def score_tables():
+    return [
+        f"results/{dataset}/scores/{method}.csv"
+        for dataset in DATASETS
+        for method in methods(dataset)
+    ]

@@ -1,0 +1,51 @@
+rule mnist1d_data:
+    input:
+        code("data/__init__.py", "data/mnist1d.py"),
+    output:
+        "results/data/mnist1d.npz",
+    params:
+        generate=config["mnist1d"]["generate"],
+    log:
+        "logs/data/mnist1d.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../../scripts/mnist1d_data.py"
+
+
+rule hmt_download:
+    output:
+        HMT_ZIP,
+    params:
+        url=config["hmt"]["url"],
+        md5=config["hmt"]["md5"],
+    log:
+        "logs/data/hmt_download.log",
+    threads: 1
+    resources:
+        mem_mb=500,
+    retries: 1
+    script:
+        "../../scripts/hmt_download.py"
+
+
+rule hmt_data:
+    input:
+        code("data/__init__.py", "data/hmt.py"),
+        source=hmt_source(),
+    output:
+        arrays="results/data/hmt.npz",
+        manifest="results/data/hmt_manifest.csv",
+    params:
+        test_per_class=config["hmt"]["test_per_class"],
+        seed=job_seed("hmt", "split"),
+    log:
+        "logs/data/hmt.log",
+    benchmark:
+        "benchmarks/data/hmt.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+    script:
+        "../../scripts/hmt_data.py"

@@ -1,0 +1,58 @@
+rule evaluate:
+    input:
+        code("data/__init__.py", "data/inputs.py", "models/loading.py", "evaluation.py"),
+        data="results/data/{dataset}.npz",
+        model="results/models/{dataset}.keras",
+    output:
+        predictions="results/{dataset}/eval/predictions.csv",
+        metrics="results/{dataset}/eval/metrics.json",
+        confusion="results/{dataset}/eval/confusion.csv",
+        confusion_normalized="results/{dataset}/eval/confusion_normalized.csv",
+        ranked="results/{dataset}/eval/confusions_ranked.csv",
+        cases="results/{dataset}/eval/cases.csv",
+    params:
+        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
+        batch_size=lambda wildcards: config[wildcards.dataset]["explain"]["batch_size"],
+    log:
+        "logs/{dataset}/evaluate.log",
+    benchmark:
+        "benchmarks/{dataset}/evaluate.tsv"
+    threads: 2
+    resources:
+        mem_mb=4000,
+    script:
+        "../../scripts/evaluate.py"
+
+
+rule evaluation_figures:
+    input:
+        code("plots.py", "evaluation.py", "data/inputs.py"),
+        data="results/data/{dataset}.npz",
+        history=lambda wildcards: (
+            f"results/models/{wildcards.dataset}_history.csv"
+            if wildcards.figure == "curves"
+            else []
+        ),
+        predictions="results/{dataset}/eval/predictions.csv",
+        metrics="results/{dataset}/eval/metrics.json",
+        confusion_normalized="results/{dataset}/eval/confusion_normalized.csv",
+        cases="results/{dataset}/eval/cases.csv",
+    output:
+        report(
+            "results/{dataset}/eval/{figure}.png",
+            caption="../report/evaluation.rst",
+            category="Evaluation",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "figure": "{figure}"},
+        ),
+    wildcard_constraints:
+        figure="curves|roc|confusion|cases",
+    params:
+        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
+    log:
+        "logs/{dataset}/eval_{figure}.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../../scripts/evaluation_figure.py"

@@ -1,0 +1,25 @@
+rule maps_gallery:
+    input:
+        code("plots.py", "data/inputs.py"),
+        maps=all_map_shards,
+        data="results/data/{dataset}.npz",
+        predictions="results/{dataset}/eval/predictions.csv",
+    output:
+        report(
+            "results/{dataset}/figures/maps_gallery.png",
+            caption="../report/maps_gallery.rst",
+            category="Explanations",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "figure": "maps gallery"},
+        ),
+    params:
+        methods=lambda wildcards: methods(wildcards.dataset),
+        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
+        input_size=config["hmt"]["input_size"],
+    log:
+        "logs/{dataset}/maps_gallery.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+    script:
+        "../../scripts/maps_gallery.py"

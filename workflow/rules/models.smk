@@ -1,0 +1,42 @@
+rule train_model:
+    input:
+        code("data/__init__.py", "data/inputs.py", "models/__init__.py", "models/architectures.py", "models/training.py"),
+        data="results/data/{dataset}.npz",
+    output:
+        model="results/models/{dataset}.keras",
+        history="results/models/{dataset}_history.csv",
+        info="results/models/{dataset}_info.json",
+    wildcard_constraints:
+        dataset="|".join(trained_datasets()),
+    params:
+        train=lambda wildcards: config[wildcards.dataset]["train"],
+        input_size=config["hmt"]["input_size"],
+        seed=lambda wildcards: job_seed(wildcards.dataset, "train"),
+    log:
+        "logs/models/{dataset}_train.log",
+    benchmark:
+        "benchmarks/models/{dataset}_train.tsv"
+    threads: 2
+    resources:
+        mem_mb=6000,
+        gpu=1,
+    script:
+        "../../scripts/train_model.py"
+
+
+if hmt_model_origin() == "pretrained":
+
+    rule import_hmt_model:
+        input:
+            code("models/__init__.py", "models/loading.py"),
+            h5=config["hmt"]["model_file"],
+        output:
+            model="results/models/hmt.keras",
+            info="results/models/hmt_info.json",
+        log:
+            "logs/models/hmt_import.log",
+        threads: 1
+        resources:
+            mem_mb=2000,
+        script:
+            "../../scripts/import_model.py"

@@ -1,0 +1,24 @@
+rule appendix:
+    input:
+        code("report.py"),
+        template=str(TEMPLATES / "appendix.html.j2"),
+        faithfulness="results/summary/faithfulness.csv",
+        metrics=expand("results/{dataset}/eval/metrics.json", dataset=DATASETS),
+        ranked=expand("results/{dataset}/eval/confusions_ranked.csv", dataset=DATASETS),
+        info=expand("results/models/{dataset}_info.json", dataset=DATASETS),
+        eval_figures=[path for dataset in DATASETS for path in eval_figures(dataset)],
+        galleries=expand("results/{dataset}/figures/maps_gallery.png", dataset=DATASETS),
+        manifest="results/data/hmt_manifest.csv",
+    output:
+        "results/report/appendix.html",
+    params:
+        config=config,
+        datasets=DATASETS,
+        methods={dataset: methods(dataset) for dataset in DATASETS},
+    log:
+        "logs/report/appendix.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+    script:
+        "../../scripts/appendix.py"
