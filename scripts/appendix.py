@@ -1,11 +1,10 @@
 """Render the HTML results appendix from the pipeline's tables and figures."""
 
-import sys
+from vxai.runtime import log_to, report_errors
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")
+log_to(snakemake.log[0])
 
 from vxai.report import render_appendix  # noqa: E402
-from vxai.runtime import report_errors  # noqa: E402
 
 with report_errors():
     render_appendix(

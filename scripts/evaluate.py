@@ -1,11 +1,8 @@
 """Evaluate a model on its test set: predictions, metrics, confusions, showcase cases."""
 
-import sys
+from vxai.runtime import configure_tensorflow, log_to, report_errors
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")
-
-from vxai.runtime import configure_tensorflow, report_errors  # noqa: E402
-
+log_to(snakemake.log[0])
 configure_tensorflow(snakemake.threads)
 
 from vxai.pipeline import evaluate_model  # noqa: E402

@@ -1,11 +1,8 @@
 """Explain one shard of a dataset's test subset with one attribution method."""
 
-import sys
+from vxai.runtime import configure_tensorflow, log_to, report_errors
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")
-
-from vxai.runtime import configure_tensorflow, report_errors  # noqa: E402
-
+log_to(snakemake.log[0])
 configure_tensorflow(snakemake.threads, snakemake.params.seed)
 
 from vxai.pipeline import explain_shard  # noqa: E402

@@ -1,12 +1,11 @@
 """Extract the HMT tiles from a folder or zip into arrays and a manifest."""
 
-import sys
+from vxai.runtime import log_to, report_errors
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")
+log_to(snakemake.log[0])
 
 from vxai.data.hmt import extract  # noqa: E402
 from vxai.io import save_csv, save_npz  # noqa: E402
-from vxai.runtime import report_errors  # noqa: E402
 
 with report_errors():
     arrays, manifest = extract(

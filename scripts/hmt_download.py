@@ -1,11 +1,10 @@
 """Download the Zenodo zip of the HMT tiles, checking its MD5."""
 
-import sys
+from vxai.runtime import log_to, report_errors
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")
+log_to(snakemake.log[0])
 
 from vxai.data.download import download  # noqa: E402
-from vxai.runtime import report_errors  # noqa: E402
 
 with report_errors():
     download(snakemake.params.url, snakemake.output[0], snakemake.params.md5)

@@ -1,11 +1,8 @@
 """Import the pretrained HMT model (legacy HDF5) after checking its shapes."""
 
-import sys
+from vxai.runtime import configure_tensorflow, log_to, report_errors
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")
-
-from vxai.runtime import configure_tensorflow, report_errors  # noqa: E402
-
+log_to(snakemake.log[0])
 configure_tensorflow(snakemake.threads)
 
 from vxai.models.recipes import import_pretrained  # noqa: E402

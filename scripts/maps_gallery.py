@@ -1,11 +1,10 @@
 """Draw the gallery of every method's maps for one test sample per class."""
 
-import sys
+from vxai.runtime import log_to, report_errors
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")
+log_to(snakemake.log[0])
 
 from vxai.figures import maps_gallery  # noqa: E402
-from vxai.runtime import report_errors  # noqa: E402
 
 with report_errors():
     maps_gallery(

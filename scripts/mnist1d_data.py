@@ -1,12 +1,11 @@
 """Generate MNIST-1D with the mnist1d package."""
 
-import sys
+from vxai.runtime import log_to, report_errors
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")
+log_to(snakemake.log[0])
 
 from vxai.data.mnist1d import generate  # noqa: E402
 from vxai.io import save_npz  # noqa: E402
-from vxai.runtime import report_errors  # noqa: E402
 
 with report_errors():
     arrays = generate(dict(snakemake.params.generate))

@@ -1,11 +1,8 @@
 """Score one method's maps: per-sample Drop and Increase."""
 
-import sys
+from vxai.runtime import configure_tensorflow, log_to, report_errors
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")
-
-from vxai.runtime import configure_tensorflow, report_errors  # noqa: E402
-
+log_to(snakemake.log[0])
 configure_tensorflow(snakemake.threads)
 
 from vxai.pipeline import score_method  # noqa: E402

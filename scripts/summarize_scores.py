@@ -1,11 +1,10 @@
 """Aggregate per-sample scores into Drop% and Increase% with intervals."""
 
-import sys
+from vxai.runtime import log_to, report_errors
 
-sys.stderr = sys.stdout = open(snakemake.log[0], "w")
+log_to(snakemake.log[0])
 
 from vxai.pipeline import summarize_scores  # noqa: E402
-from vxai.runtime import report_errors  # noqa: E402
 
 with report_errors():
     summarize_scores(list(snakemake.input.scores), snakemake.params.seed, snakemake.output[0])

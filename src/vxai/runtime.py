@@ -8,16 +8,25 @@ import sys
 from vxai.errors import UserError
 
 
+def log_to(path):
+    """Send this process's stdout and stderr, TensorFlow's native logging included, to `path`."""
+    log = open(path, "w", buffering=1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.dup2(log.fileno(), 1)
+    os.dup2(log.fileno(), 2)
+    sys.stdout = sys.stderr = log
+    return log
+
+
 @contextlib.contextmanager
 def report_errors():
-    """Turn a `UserError` into one clear line on the log and the terminal, and exit 1."""
+    """Turn a `UserError` into one clear line in the log, without a traceback, and exit 1."""
     try:
         yield
     except UserError as err:
         message = f"ERROR: {err}"
         print(message, file=sys.stderr, flush=True)
-        if sys.__stderr__ is not sys.stderr:
-            print(message, file=sys.__stderr__, flush=True)
         raise SystemExit(1) from None
 
 

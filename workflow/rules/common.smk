@@ -1,17 +1,24 @@
+import os
+import sys
 from pathlib import Path
 
 from snakemake.utils import validate
 
+REPO = Path(workflow.basedir).parent
+PACKAGE = REPO / "src" / "vxai"
+TEMPLATES = REPO / "report"
+
+# The workflow and its jobs import the library from this checkout, also inside conda
+# environments (--sdm conda) and on cluster nodes, which inherit PYTHONPATH.
+sys.path.insert(0, str(REPO / "src"))
+os.environ.update(PYTHONPATH=str(REPO / "src"))
+
 from vxai.catalog import METHOD_MODULES
 from vxai.runtime import derive_seed
-
 
 validate(config, schema="../schemas/config.schema.yaml")
 
 DATASETS = ["mnist1d", "hmt"]
-REPO = Path(workflow.basedir).parent
-PACKAGE = REPO / "src" / "vxai"
-TEMPLATES = REPO / "report"
 HMT_ZIP = "resources/Kather_texture_2016_image_tiles_5000.zip"
 HMT_FOLDER = "resources/hmt_dataset"
 
@@ -24,12 +31,20 @@ wildcard_constraints:
 
 def code(*modules):
     """Library modules a rule depends on, so that editing one reruns its jobs."""
-    return [str(PACKAGE / module) for module in ("__init__.py", "io.py", "runtime.py", *modules)]
+    return [
+        str(PACKAGE / module)
+        for module in ("__init__.py", "io.py", "runtime.py", *modules)
+    ]
 
 
 def method_modules(method):
     """Library modules that implement an attribution method."""
-    return ["catalog.py", "methods/__init__.py", "methods/base.py", f"methods/{METHOD_MODULES[method]}.py"]
+    return [
+        "catalog.py",
+        "methods/__init__.py",
+        "methods/base.py",
+        f"methods/{METHOD_MODULES[method]}.py",
+    ]
 
 
 def hmt_source():

@@ -3,13 +3,15 @@ rule mnist1d_data:
         code("data/__init__.py", "data/mnist1d.py"),
     output:
         "results/data/mnist1d.npz",
-    params:
-        generate=config["mnist1d"]["generate"],
     log:
         "logs/data/mnist1d.log",
+    conda:
+        "../envs/vxai.yaml"
     threads: 1
     resources:
         mem_mb=1000,
+    params:
+        generate=config["mnist1d"]["generate"],
     script:
         "../../scripts/mnist1d_data.py"
 
@@ -17,15 +19,17 @@ rule mnist1d_data:
 rule hmt_download:
     output:
         HMT_ZIP,
-    params:
-        url=config["hmt"]["url"],
-        md5=config["hmt"]["md5"],
     log:
         "logs/data/hmt_download.log",
+    retries: 1
+    conda:
+        "../envs/vxai.yaml"
     threads: 1
     resources:
         mem_mb=500,
-    retries: 1
+    params:
+        url=config["hmt"]["url"],
+        md5=config["hmt"]["md5"],
     script:
         "../../scripts/hmt_download.py"
 
@@ -37,15 +41,17 @@ rule hmt_data:
     output:
         arrays="results/data/hmt.npz",
         manifest="results/data/hmt_manifest.csv",
-    params:
-        test_per_class=config["hmt"]["test_per_class"],
-        seed=job_seed("hmt", "split"),
     log:
         "logs/data/hmt.log",
     benchmark:
         "benchmarks/data/hmt.tsv"
+    conda:
+        "../envs/vxai.yaml"
     threads: 1
     resources:
         mem_mb=4000,
+    params:
+        test_per_class=config["hmt"]["test_per_class"],
+        seed=job_seed("hmt", "split"),
     script:
         "../../scripts/hmt_data.py"

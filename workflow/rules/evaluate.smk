@@ -10,16 +10,18 @@ rule evaluate:
         confusion_normalized="results/{dataset}/eval/confusion_normalized.csv",
         ranked="results/{dataset}/eval/confusions_ranked.csv",
         cases="results/{dataset}/eval/cases.csv",
-    params:
-        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
-        batch_size=lambda wildcards: config[wildcards.dataset]["explain"]["batch_size"],
     log:
         "logs/{dataset}/evaluate.log",
     benchmark:
         "benchmarks/{dataset}/evaluate.tsv"
+    conda:
+        "../envs/vxai.yaml"
     threads: 2
     resources:
         mem_mb=4000,
+    params:
+        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
+        batch_size=lambda wildcards: config[wildcards.dataset]["explain"]["batch_size"],
     script:
         "../../scripts/evaluate.py"
 
@@ -45,14 +47,16 @@ rule evaluation_figures:
             subcategory="{dataset}",
             labels={"dataset": "{dataset}", "figure": "{figure}"},
         ),
-    wildcard_constraints:
-        figure="curves|roc|confusion|cases",
-    params:
-        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
     log:
         "logs/{dataset}/eval_{figure}.log",
+    wildcard_constraints:
+        figure="curves|roc|confusion|cases",
+    conda:
+        "../envs/vxai.yaml"
     threads: 1
     resources:
         mem_mb=2000,
+    params:
+        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
     script:
         "../../scripts/evaluation_figure.py"

@@ -12,14 +12,16 @@ rule maps_gallery:
             subcategory="{dataset}",
             labels={"dataset": "{dataset}", "figure": "maps gallery"},
         ),
+    log:
+        "logs/{dataset}/maps_gallery.log",
+    conda:
+        "../envs/vxai.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
     params:
         methods=lambda wildcards: methods(wildcards.dataset),
         test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
         input_size=config["hmt"]["input_size"],
-    log:
-        "logs/{dataset}/maps_gallery.log",
-    threads: 1
-    resources:
-        mem_mb=2000,
     script:
         "../../scripts/maps_gallery.py"

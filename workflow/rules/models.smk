@@ -1,25 +1,33 @@
 rule train_model:
     input:
-        code("data/__init__.py", "data/inputs.py", "models/__init__.py", "models/architectures.py", "models/training.py"),
+        code(
+            "data/__init__.py",
+            "data/inputs.py",
+            "models/__init__.py",
+            "models/architectures.py",
+            "models/training.py",
+        ),
         data="results/data/{dataset}.npz",
     output:
         model="results/models/{dataset}.keras",
         history="results/models/{dataset}_history.csv",
         info="results/models/{dataset}_info.json",
-    wildcard_constraints:
-        dataset="|".join(trained_datasets()),
-    params:
-        train=lambda wildcards: config[wildcards.dataset]["train"],
-        input_size=config["hmt"]["input_size"],
-        seed=lambda wildcards: job_seed(wildcards.dataset, "train"),
     log:
         "logs/models/{dataset}_train.log",
     benchmark:
         "benchmarks/models/{dataset}_train.tsv"
+    wildcard_constraints:
+        dataset="|".join(trained_datasets()),
+    conda:
+        "../envs/vxai.yaml"
     threads: 2
     resources:
         mem_mb=6000,
         gpu=1,
+    params:
+        train=lambda wildcards: config[wildcards.dataset]["train"],
+        input_size=config["hmt"]["input_size"],
+        seed=lambda wildcards: job_seed(wildcards.dataset, "train"),
     script:
         "../../scripts/train_model.py"
 
@@ -35,6 +43,8 @@ if hmt_model_origin() == "pretrained":
             info="results/models/hmt_info.json",
         log:
             "logs/models/hmt_import.log",
+        conda:
+            "../envs/vxai.yaml"
         threads: 1
         resources:
             mem_mb=2000,

@@ -11,14 +11,16 @@ rule appendix:
         manifest="results/data/hmt_manifest.csv",
     output:
         "results/report/appendix.html",
+    log:
+        "logs/report/appendix.log",
+    conda:
+        "../envs/vxai.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
     params:
         config=config,
         datasets=DATASETS,
         methods={dataset: methods(dataset) for dataset in DATASETS},
-    log:
-        "logs/report/appendix.log",
-    threads: 1
-    resources:
-        mem_mb=1000,
     script:
         "../../scripts/appendix.py"

@@ -1,22 +1,29 @@
 rule score:
     input:
-        code("data/inputs.py", "models/loading.py", "metrics/__init__.py", "metrics/faithfulness.py"),
+        code(
+            "data/inputs.py",
+            "models/loading.py",
+            "metrics/__init__.py",
+            "metrics/faithfulness.py",
+        ),
         maps=map_shards,
         data="results/data/{dataset}.npz",
         model="results/models/{dataset}.keras",
     output:
         "results/{dataset}/scores/{method}.csv",
-    params:
-        keep_fraction=lambda wildcards: config[wildcards.dataset]["keep_fraction"],
-        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
-        batch_size=lambda wildcards: config[wildcards.dataset]["explain"]["batch_size"],
     log:
         "logs/{dataset}/score/{method}.log",
     benchmark:
         "benchmarks/{dataset}/score/{method}.tsv"
+    conda:
+        "../envs/vxai.yaml"
     threads: 2
     resources:
         mem_mb=6000,
+    params:
+        keep_fraction=lambda wildcards: config[wildcards.dataset]["keep_fraction"],
+        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
+        batch_size=lambda wildcards: config[wildcards.dataset]["explain"]["batch_size"],
     script:
         "../../scripts/score.py"
 
@@ -32,12 +39,14 @@ rule summarize_scores:
             category="Faithfulness",
             labels={"table": "Drop% and Increase%"},
         ),
-    params:
-        seed=job_seed("summary"),
     log:
         "logs/summary/faithfulness.log",
+    conda:
+        "../envs/vxai.yaml"
     threads: 1
     resources:
         mem_mb=1000,
+    params:
+        seed=job_seed("summary"),
     script:
         "../../scripts/summarize_scores.py"

@@ -1,0 +1,53 @@
+"""Shared fixtures: paths to the real data (optional) and small synthetic HMT folders."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("VXAI_SHARED_DATA", REPO.parent / "shared" / "data"))
+HMT_CLASSES = (
+    "01_TUMOR", "02_STROMA", "03_COMPLEX", "04_LYMPHO",
+    "05_DEBRIS", "06_MUCOSA", "07_ADIPOSE", "08_EMPTY",
+)
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def shared(*parts):
+    """A path under the shared real data, or skip the test when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"real data not available: {path} (set VXAI_SHARED_DATA)")
+    return path
+
+
+def synthetic_tile(label, index, size=150):
+    """A deterministic RGB tile whose colour depends on the class."""
+    rng = np.random.default_rng(1000 * label + index)
+    base = np.array([30 * label, 255 - 25 * label, 120], dtype=np.int16)
+    noise = rng.integers(-20, 21, size=(size, size, 3))
+    return np.clip(base + noise, 0, 255).astype(np.uint8)
+
+
+def write_tiles(root, splits=("HMT_train", "HMT_test"), per_class=(3, 2), fmt="tif",
+                classes=HMT_CLASSES):
+    """Write a synthetic HMT tree: root/<split>/<class>/<n>.<fmt> (splits=None: Zenodo layout)."""
+    root = Path(root)
+    layout = [(None, per_class[0])] if splits is None else list(zip(splits, per_class))
+    for split, count in layout:
+        for label, klass in enumerate(classes):
+            folder = root / klass if split is None else root / split / klass
+            folder.mkdir(parents=True, exist_ok=True)
+            for i in range(count):
+                tile = synthetic_tile(HMT_CLASSES.index(klass), i + (0 if split != "HMT_test" else 100))
+                Image.fromarray(tile).save(folder / f"tile{i:03d}.{fmt}")
+    return root
+
+
+@pytest.fixture
+def hmt_course(tmp_path):
+    return write_tiles(tmp_path / "hmt_dataset")

@@ -1,0 +1,73 @@
+"""Drop% / Increase% against hand-made cases and a plain per-sample loop of the definition."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from vxai.metrics.faithfulness import drop_increase, keep_mask, summarize
+
+
+def reference(predict, x, maps, classes, k):
+    """The assignment's definition, one sample at a time."""
+    rows = []
+    for xi, mi, c in zip(x, maps, classes):
+        flat = mi.ravel()
+        m = math.floor(k * flat.size)
+        keep = np.ones(flat.size, bool) if m >= flat.size else flat > sorted(flat, reverse=True)[m]
+        masked = xi * keep.reshape(mi.shape)[..., None]
+        y, o = predict(xi[None])[0, c], predict(masked[None])[0, c]
+        rows.append((y, o, max(0.0, y - o) / y, int(o > y)))
+    return np.array(rows)
+
+
+def linear_softmax(weights):
+    def predict(x):
+        logits = x.reshape(len(x), -1) @ weights
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    return predict
+
+
+def test_threshold_is_the_m_plus_first_largest_and_ties_keep_fewer():
+    maps = np.array([[5, 4, 3, 2, 1, 0, 0, 0, 0, 0.0]])
+    assert keep_mask(maps, 0.3).sum() == 3  # m = 3, threshold = 4th largest = 2
+    assert keep_mask(maps, 0.29).sum() == 2  # m = floor(2.9) = 2
+    flat = np.array([[1, 1, 1, 0, 0, 0, 0, 0, 0, 0.0]])
+    assert keep_mask(flat, 0.2).sum() == 0  # threshold 1 ties the top: nothing is strictly above
+    assert keep_mask(np.zeros((1, 10)), 0.5).sum() == 0  # all-zero map keeps nothing
+    assert keep_mask(maps, 1.0).all()  # m = n: no threshold, everything kept
+
+
+def test_o_equal_to_y_gives_no_drop_and_no_increase():
+    def predict(x):
+        return np.tile([0.25, 0.75], (len(x), 1))
+
+    x = np.ones((3, 4, 1), np.float32)
+    table = drop_increase(predict, x, np.random.rand(3, 4), np.array([1, 1, 1]), 0.5)
+    assert (table["drop"] == 0).all() and (table["increase"] == 0).all()
+
+
+@pytest.mark.parametrize("shape, channels, k", [((40,), 1, 0.3), ((6, 7), 3, 0.9), ((5, 5), 1, 0.5)])
+def test_batched_result_equals_per_sample_definition(shape, channels, k):
+    rng = np.random.default_rng(0)
+    n, features = 23, int(np.prod(shape)) * channels
+    predict = linear_softmax(rng.normal(size=(features, 4)))
+    x = rng.normal(size=(n, *shape, channels)).astype(np.float32)
+    maps = rng.normal(size=(n, *shape)).astype(np.float32)
+    maps[0] = 0.0  # an all-zero map
+    maps[1].flat[: features // channels // 2] = maps[1].max()  # a large tie
+    classes = predict(x).argmax(axis=1)
+    table = drop_increase(predict, x, maps, classes, k, batch_size=5)
+    expected = reference(predict, x, maps, classes, k)
+    np.testing.assert_allclose(table[["Y", "O", "drop", "increase"]].to_numpy(), expected, rtol=1e-5)
+
+
+def test_summary_percentages_and_interval():
+    scores = pd.DataFrame({"drop": [0.0, 0.5, 1.0, 0.5], "increase": [1, 0, 0, 0],
+                           "kept_fraction": [0.3] * 4})
+    row = summarize(scores, seed=1)
+    assert row["drop_pct"] == pytest.approx(50.0) and row["increase_pct"] == pytest.approx(25.0)
+    assert row["drop_pct_lo"] <= 50.0 <= row["drop_pct_hi"]
+    assert row["mean_kept_fraction"] == pytest.approx(0.3)

@@ -1,0 +1,69 @@
+"""The two architectures, model loading and checks, and the imported HMT model's accuracy."""
+
+import numpy as np
+import pytest
+
+from conftest import shared
+from vxai.errors import UserError
+
+
+def test_figure1_cnn_matches_the_specification():
+    import keras
+
+    from vxai.models.architectures import mnist1d_cnn
+
+    model = mnist1d_cnn()
+    assert model.count_params() == 13960
+    assert model.input_shape == (None, 40, 1) and model.output_shape == (None, 10)
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv1D)]
+    assert [(c.filters, c.kernel_size, c.padding) for c in convs] == [
+        (25, (5,), "same"), (25, (3,), "same"), (25, (3,), "same")]
+    dense = model.get_layer("dense")
+    assert dense.kernel_initializer.stddev == 0.5
+    for layer in [*convs, dense]:
+        assert layer.kernel_regularizer.l2 == pytest.approx(5e-4)
+        assert layer.bias_regularizer is None
+
+
+def test_vgg7_shapes():
+    from vxai.models.architectures import vgg7
+
+    model = vgg7(64)
+    assert model.output_shape == (None, 8)
+    assert model.get_layer("block2_pool").output.shape[1:] == (16, 16, 64)
+
+
+def test_loading_a_broken_file_names_it(tmp_path):
+    from vxai.models.loading import load_model
+
+    bad = tmp_path / "model.h5"
+    bad.write_bytes(b"definitely not HDF5")
+    with pytest.raises(UserError, match="model.h5' could not be loaded"):
+        load_model(bad)
+    with pytest.raises(UserError, match="does not exist"):
+        load_model(tmp_path / "absent.keras")
+
+
+def test_shape_check_rejects_a_model_for_the_other_dataset():
+    from vxai.models.architectures import mnist1d_cnn
+    from vxai.models.loading import check_shapes
+
+    with pytest.raises(UserError, match="1-D inputs|2-D inputs"):
+        check_shapes(mnist1d_cnn(), "m.keras", rank=2, channels=3, n_classes=8)
+
+
+@pytest.mark.realdata
+def test_imported_course_model_scores_414_of_496(tmp_path):
+    from vxai.data.hmt import extract
+    from vxai.data.inputs import model_inputs
+    from vxai.models.loading import file_sha256, load_model
+    from vxai.models.recipes import import_pretrained
+
+    h5 = shared("models", "HMT.h5")
+    assert file_sha256(h5) == "3ce84002babdcd93ce1825f4b896ec94f3d76acf20fa23d65c8c810be80e9f26"
+    import_pretrained(h5, tmp_path / "hmt.keras", tmp_path / "hmt_info.json")
+    model = load_model(tmp_path / "hmt.keras")
+    arrays, _ = extract(shared("hmt_dataset", "HMT_test").parent)
+    x = model_inputs(arrays["x_test"], model.input_shape)
+    predicted = model.predict(x, batch_size=64, verbose=0).argmax(axis=1)
+    assert int(np.sum(predicted == arrays["y_test"])) == 414

@@ -1,0 +1,38 @@
+"""The README's commands, .ci/run and the two dependency lists agree."""
+
+import re
+import tomllib
+
+import yaml
+
+from conftest import REPO
+
+
+def _name(requirement):
+    return re.split(r"[<>=!~ \[;]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_environment_yml_matches_pyproject():
+    pyproject = tomllib.loads((REPO / "pyproject.toml").read_text())
+    deps = pyproject["project"]["dependencies"]
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    pip_section = next(item["pip"] for item in env["dependencies"] if isinstance(item, dict))
+    assert sorted(pip_section) == sorted(deps), "environment.yml pip list differs from pyproject.toml"
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert python.split("=")[1] >= pyproject["project"]["requires-python"].lstrip(">=")
+    for needed in ("tensorflow", "keras", "snakemake", "mnist1d", "jinja2", "pillow", "tqdm"):
+        assert needed in {_name(d) for d in deps}
+
+
+def test_readme_quick_start_and_ci_run_the_same_test_command():
+    readme = (REPO / "README.md").read_text()
+    assert 'pip install -e . && snakemake --cores 4' in readme
+    assert 'pip install -e ".[test]" && pytest' in readme
+    ci = (REPO / ".ci" / "run").read_text()
+    assert 'pip install -e ".[test]"' in ci
+    assert re.search(r"^\s*pytest\b", ci, re.MULTILINE)
+
+
+def test_workflow_env_is_the_project_environment():
+    env = REPO / "workflow" / "envs" / "vxai.yaml"
+    assert env.resolve() == (REPO / "environment.yml").resolve()
