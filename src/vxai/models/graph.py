@@ -54,4 +54,4 @@ def logits_tensor(model):
 def activations_and_logits(model, layer_name=None):
     """A model mapping inputs to (activations of the target layer, class logits)."""
     layer = resolve_layer(model, layer_name)
-    return keras.Model(model.inputs, [layer.output, logits_tensor(model)])
+    return keras.Model(model.input, [layer.output, logits_tensor(model)])

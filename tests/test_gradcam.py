@@ -1,0 +1,62 @@
+"""Grad-CAM: equals CAM on a GAP model, batch equals per-sample, clear errors for bad layers."""
+
+import keras
+import numpy as np
+import pytest
+
+from vxai.errors import UserError
+from vxai.methods import get_method, method_names
+from vxai.methods.base import upsample
+
+
+def gap_model(rank, seed=0):
+    keras.utils.set_random_seed(seed)
+    conv = keras.layers.Conv1D if rank == 1 else keras.layers.Conv2D
+    gap = keras.layers.GlobalAveragePooling1D if rank == 1 else keras.layers.GlobalAveragePooling2D
+    shape = (32, 2) if rank == 1 else (16, 16, 3)
+    inputs = keras.Input(shape)
+    x = conv(6, 3, padding="same", activation="relu")(inputs)
+    x = conv(5, 3, strides=2, padding="same", activation="relu", name="features")(x)
+    x = gap()(x)
+    outputs = keras.layers.Dense(4, activation="softmax", name="head")(x)
+    return keras.Model(inputs, outputs)
+
+
+@pytest.mark.parametrize("rank", [1, 2])
+def test_gradcam_equals_cam_up_to_a_positive_factor(rank):
+    model = gap_model(rank)
+    rng = np.random.default_rng(rank)
+    x = rng.normal(size=(6, *model.input_shape[1:])).astype(np.float32)
+    targets = np.array([0, 1, 2, 3, 0, 1])
+    maps = get_method("gradcam")(model, batch_size=4).explain(x, targets).maps
+    features = keras.Model(model.inputs, model.get_layer("features").output)(x).numpy()
+    weights = model.get_layer("head").get_weights()[0]  # (channels, classes)
+    cam = np.einsum("n...k,kn->n...", features, weights[:, targets])
+    expected = upsample(np.maximum(cam, 0), model.input_shape[1:-1]).numpy()
+    assert maps.shape == (6, *model.input_shape[1:-1])
+    for got, want in zip(maps, expected):
+        scale = want.max() / got.max()
+        assert scale > 0
+        np.testing.assert_allclose(got * scale, want, rtol=1e-4, atol=1e-5 * want.max())
+
+
+def test_batch_equals_per_sample_and_default_target_is_the_prediction():
+    model = gap_model(2, seed=3)
+    x = np.random.default_rng(0).normal(size=(5, 16, 16, 3)).astype(np.float32)
+    explainer = get_method("gradcam")(model, batch_size=5)
+    batch = explainer.explain(x)
+    np.testing.assert_array_equal(batch.targets, model.predict(x, verbose=0).argmax(axis=1))
+    single = np.concatenate([explainer.explain(x[i : i + 1]).maps for i in range(5)])
+    np.testing.assert_allclose(batch.maps, single, atol=1e-6)
+    assert np.isfinite(batch.maps).all() and batch.maps.dtype == np.float32
+
+
+def test_unknown_layer_lists_the_layers_that_would_do():
+    with pytest.raises(UserError, match="choose one of: .*features"):
+        get_method("gradcam")(gap_model(1), layer="dense_typo")
+
+
+def test_unknown_method_lists_the_known_ones():
+    with pytest.raises(UserError, match="known methods: .*gradcam"):
+        get_method("gradcamm")
+    assert "gradcam" in method_names()

@@ -1,0 +1,95 @@
+"""The Snakemake workflow: lint and format, the default DAG, and a full smoke run."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, SHARED_DATA, write_tiles
+
+SNAKEFILE = REPO / "workflow" / "Snakefile"
+
+
+def snakemake(workdir, *args, timeout=900):
+    """Run snakemake on this repository's workflow in `workdir`; return the completed process."""
+    command = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args]
+    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+
+
+def job_counts(output):
+    """The 'Job stats' table of a snakemake run, as {rule: count}."""
+    table = output.split("Job stats:")[1].split("total")[0]
+    return {m[0]: int(m[1]) for m in re.findall(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)}
+
+
+def test_lint_and_snakefmt_are_clean():
+    lint = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=REPO,
+                          capture_output=True, text=True, timeout=300)
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert "Congratulations, your workflow is in a good condition" in lint.stdout + lint.stderr
+    fmt = subprocess.run(["snakefmt", "--check", "workflow"], cwd=REPO, capture_output=True,
+                         text=True, timeout=300)
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def test_dry_run_of_the_default_config_lists_every_job(tmp_path):
+    config = ["--configfile", str(REPO / "config" / "config.yaml")]
+    fresh = snakemake(tmp_path, "-n", *config)
+    assert fresh.returncode == 0, fresh.stderr
+    counts = job_counts(fresh.stdout)
+    assert counts == {
+        "hmt_download": 1, "mnist1d_data": 1, "hmt_data": 1, "train_model": 2, "evaluate": 2,
+        "explain": 2, "evaluation_figures": 8, "maps_gallery": 2, "score": 2,
+        "summarize_scores": 1, "appendix": 1, "all": 1,
+    }
+    # with the course's inputs in resources/: no download, the HMT model is imported
+    write_tiles(tmp_path / "resources" / "hmt_dataset", per_class=(1, 1))
+    (tmp_path / "resources" / "models").mkdir(parents=True)
+    (tmp_path / "resources" / "models" / "HMT.h5").write_bytes(b"placeholder")
+    provided = snakemake(tmp_path, "-n", *config)
+    assert provided.returncode == 0, provided.stderr
+    counts = job_counts(provided.stdout)
+    assert "hmt_download" not in counts
+    assert counts["import_hmt_model"] == 1 and counts["train_model"] == 1
+    assert counts["evaluation_figures"] == 7  # no training curves for an imported model
+
+
+def link_real_inputs(workdir):
+    (workdir / "resources" / "models").mkdir(parents=True)
+    os.symlink(SHARED_DATA / "hmt_dataset", workdir / "resources" / "hmt_dataset")
+    os.symlink(SHARED_DATA / "models" / "HMT.h5", workdir / "resources" / "models" / "HMT.h5")
+
+
+def make_synthetic_inputs(workdir):
+    write_tiles(workdir / "resources" / "hmt_dataset", per_class=(4, 2))
+    (workdir / "extra.yaml").write_text(
+        "hmt:\n  input_size: 64\n  test_samples: 16\n  explain:\n    batch_size: 16\n    shards: 1\n"
+    )
+    return ["--configfile", str(REPO / "config" / "smoke.yaml"), str(workdir / "extra.yaml")]
+
+
+@pytest.mark.workflow
+@pytest.mark.parametrize("inputs", ["real", "synthetic"])
+def test_smoke_run_renders_the_appendix(tmp_path, inputs):
+    configs = ["--configfile", str(REPO / "config" / "smoke.yaml")]
+    if inputs == "real":
+        if not (SHARED_DATA / "hmt_dataset").exists():
+            pytest.skip(f"real data not available under {SHARED_DATA}")
+        link_real_inputs(tmp_path)
+    else:
+        configs = make_synthetic_inputs(tmp_path)
+    run = snakemake(tmp_path, "--cores", "2", *configs)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
+    html = (tmp_path / "results" / "report" / "appendix.html").read_text()
+    assert "Dataset mnist1d" in html and "Dataset hmt" in html
+    origin = "imported pretrained model" if inputs == "real" else "trained by this pipeline"
+    assert origin in html
+    assert not list(tmp_path.glob("results/**/.*tmp*")), "temporary files left behind"
+    again = snakemake(tmp_path, "-n", *configs)
+    assert "Nothing to be done" in again.stdout + again.stderr
+    report = snakemake(tmp_path, "--report", "results/report/workflow-report.html", *configs)
+    assert report.returncode == 0, report.stderr[-3000:]
+    assert (tmp_path / "results" / "report" / "workflow-report.html").stat().st_size > 10_000
