@@ -1,14 +1,27 @@
-"""Class activation maps: shared activation/gradient plumbing; variants supply channel weights."""
+"""Class activation maps. `CAMExplainer` does the shared work (target-layer activations,
+gradients, ReLU, upsampling to the input resolution); each variant supplies the channel
+weights."""
 
+import numpy as np
 import tensorflow as tf
 
-from vxai.methods.base import Explainer, register, upsample
-from vxai.models.graph import activations_and_logits, resolve_layer
+from vxai.methods.base import Explainer, normalize01, register, upsample
+from vxai.models.graph import activations_and_logits, head_after, resolve_layer
+
+
+def _spatial_axes(tensor):
+    return list(range(1, len(tensor.shape) - 1))
+
+
+def _expand(weights, activations):
+    """(n, channels) -> broadcastable against (n, *spatial, channels)."""
+    for _ in _spatial_axes(activations):
+        weights = weights[:, None]
+    return weights
 
 
 class CAMExplainer(Explainer):
-    """Activations A and gradients dS_c/dA of the target layer (config `layer`, default the
-    last spatial layer); map = ReLU(sum_k w_k A_k) upsampled to the input resolution."""
+    """Target layer from `layer` (default: the last layer with a spatial output)."""
 
     def __init__(self, model, layer=None, **kwargs):
         super().__init__(model, **kwargs)
@@ -17,29 +30,106 @@ class CAMExplainer(Explainer):
         self.input_size = tuple(model.input_shape[1:-1])
         self._batch = tf.function(self._compute, reduce_retracing=True)
 
-    def channel_weights(self, activations, grads):
+    def channel_weights(self, x, targets, activations, grads):
         """Per-sample, per-channel weights (n, channels)."""
         raise NotImplementedError
 
-    def _compute(self, x, targets):
+    def _activations_and_grads(self, x, targets):
         with tf.GradientTape() as tape:
             activations, logits = self.graph(x, training=False)
             score = tf.gather(logits, targets, batch_dims=1)
-        grads = tape.gradient(score, activations)
-        weights = self.channel_weights(activations, grads)
-        spatial_axes = list(range(1, len(activations.shape) - 1))
-        for _ in spatial_axes:
-            weights = weights[:, None]
-        cam = tf.nn.relu(tf.reduce_sum(weights * activations, axis=-1))
-        return upsample(cam, self.input_size)
+        return activations, tape.gradient(score, activations)
+
+    def _compute(self, x, targets):
+        activations, grads = self._activations_and_grads(x, targets)
+        weights = self.channel_weights(x, targets, activations, grads)
+        return tf.nn.relu(tf.reduce_sum(_expand(weights, activations) * activations, axis=-1))
+
+    def layer_maps(self, x, targets):
+        """Maps at the target layer's resolution, before upsampling."""
+        return self._batch(tf.constant(x), tf.constant(targets)).numpy()
 
     def explain_batch(self, x, targets):
-        return self._batch(tf.constant(x), tf.constant(targets)).numpy(), {}
+        return upsample(self.layer_maps(x, targets), self.input_size).numpy(), {}
 
 
 @register("gradcam", "cam")
 class GradCAM(CAMExplainer):
     """Grad-CAM (Selvaraju et al. 2017): weights are the spatially averaged gradients."""
 
-    def channel_weights(self, activations, grads):
-        return tf.reduce_mean(grads, axis=list(range(1, len(grads.shape) - 1)))
+    def channel_weights(self, x, targets, activations, grads):
+        return tf.reduce_mean(grads, axis=_spatial_axes(grads))
+
+
+@register("gradcam_pp", "cam")
+class GradCAMPlusPlus(CAMExplainer):
+    """Grad-CAM++ (Chattopadhyay et al. 2018), the paper's closed form for an exponential
+    score Y = exp(S): alpha = g^2 / (2 g^2 + sum(A) g^3) with g = dS/dA, and
+    w_k = sum_ij alpha_ij relu(g_ij). The positive factor exp(S) of dY/dA is dropped."""
+
+    def channel_weights(self, x, targets, activations, grads):
+        axes = _spatial_axes(grads)
+        g2, g3 = grads**2, grads**3
+        total = tf.reduce_sum(activations, axis=axes, keepdims=True)
+        denominator = 2.0 * g2 + total * g3
+        denominator = tf.where(denominator != 0.0, denominator, tf.ones_like(denominator))
+        alphas = g2 / denominator
+        return tf.reduce_sum(alphas * tf.nn.relu(grads), axis=axes)
+
+
+class _PerChannelCAM(CAMExplainer):
+    """Variants whose channel weights need extra forward passes, batched over channels."""
+
+    def layer_maps(self, x, targets):
+        activations, _ = self._activations_and_grads(tf.constant(x), tf.constant(targets))
+        activations = activations.numpy()
+        weights = np.stack([self.weights_for(x[i], targets[i], activations[i])
+                            for i in range(len(x))])
+        expanded = weights.reshape(len(x), *([1] * (activations.ndim - 2)), -1)
+        return np.maximum((expanded * activations).sum(axis=-1), 0)
+
+
+@register("scorecam", "cam")
+class ScoreCAM(_PerChannelCAM):
+    """Score-CAM (Wang et al. 2020): each upsampled, min-max normalized activation map masks
+    the input; the class probability of the masked input is that channel's weight."""
+
+    def __init__(self, model, layer=None, **kwargs):
+        super().__init__(model, layer, **kwargs)
+        self._forward = tf.function(lambda batch: self.model(batch, training=False),
+                                    reduce_retracing=True)
+
+    def weights_for(self, x, target, activations):
+        channels = np.moveaxis(activations, -1, 0)  # (channels, *spatial)
+        scores = []
+        for start in range(0, len(channels), self.batch_size):
+            chunk = channels[start : start + self.batch_size]
+            masks = normalize01(upsample(chunk, self.input_size).numpy())
+            probs = self._forward(tf.constant(x[None] * masks[..., None]))
+            scores.append(probs.numpy()[:, target])
+        return np.concatenate(scores)
+
+
+@register("ablationcam", "cam")
+class AblationCAM(_PerChannelCAM):
+    """Ablation-CAM (Desai and Ramaswamy 2020): w_k = (y_c - y_c^k) / y_c, where y_c^k is the
+    class score with channel k of the target layer set to zero. Only the layers after the
+    target layer are re-run."""
+
+    def __init__(self, model, layer=None, **kwargs):
+        super().__init__(model, layer, **kwargs)
+        head = head_after(model, self.layer)
+        self._head = tf.function(lambda a: head(a, training=False), reduce_retracing=True)
+
+    def weights_for(self, x, target, activations):
+        n_channels = activations.shape[-1]
+        base = self._head(tf.constant(activations[None])).numpy()[0, target]
+        scores = []
+        for start in range(0, n_channels, self.batch_size):
+            ks = np.arange(start, min(start + self.batch_size, n_channels))
+            ablated = np.repeat(activations[None], len(ks), axis=0)
+            ablated[np.arange(len(ks)), ..., ks] = 0.0
+            scores.append(self._head(tf.constant(ablated)).numpy()[:, target])
+        scale = base if base != 0 else 1.0
+        return (base - np.concatenate(scores)) / scale
+

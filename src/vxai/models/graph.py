@@ -55,3 +55,15 @@ def activations_and_logits(model, layer_name=None):
     """A model mapping inputs to (activations of the target layer, class logits)."""
     layer = resolve_layer(model, layer_name)
     return keras.Model(model.input, [layer.output, logits_tensor(model)])
+
+
+def head_after(model, layer_name):
+    """A model from the named layer's output to the class logits (the layers after it)."""
+    layer = model.get_layer(layer_name)
+    try:
+        return keras.Model(layer.output, logits_tensor(model))
+    except ValueError as err:
+        raise UserError(
+            f"cannot cut model '{model.name}' after layer '{layer_name}' ({err}); "
+            "choose a layer whose output alone feeds the rest of the network"
+        ) from None

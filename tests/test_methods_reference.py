@@ -1,0 +1,125 @@
+"""Agreement with established implementations on identical weights: tf-keras-vis (same
+TensorFlow model) and Captum (the same saved Keras model under the torch backend, run in a
+separate process). Deterministic methods: max |difference| of [0, 1]-normalized maps below
+1e-4; seeded noisy methods: Spearman rank correlation above 0.95."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import spearmanr
+
+from conftest import shared
+from vxai.methods import get_method
+from vxai.methods.base import normalize01
+
+HERE = Path(__file__).parent
+
+
+def project_model(name):
+    from vxai.models.architectures import mnist1d_cnn
+    from vxai.models.loading import load_model
+
+    if name == "mnist1d":
+        import keras
+
+        keras.utils.set_random_seed(11)
+        return mnist1d_cnn()
+    return load_model(shared("models", "HMT.h5"))
+
+
+def inputs_for(model, n):
+    rng = np.random.default_rng(5)
+    if len(model.input_shape) == 3:
+        return rng.normal(size=(n, *model.input_shape[1:])).astype(np.float32)
+    return rng.uniform(size=(n, *model.input_shape[1:])).astype(np.float32)
+
+
+def close(ours, reference):
+    return float(np.abs(normalize01(ours) - normalize01(reference)).max())
+
+
+def tf_keras_vis_model(name):
+    """A separate copy for tf-keras-vis, whose ReplaceToLinear edits the model in place."""
+    from tf_keras_vis.utils.model_modifiers import ReplaceToLinear
+
+    model = project_model(name)
+    ReplaceToLinear()(model)
+    return model
+
+
+@pytest.mark.parametrize("name", ["mnist1d", "hmt"])
+def test_gradcam_scorecam_saliency_agree_with_tf_keras_vis(name):
+    pytest.importorskip("tf_keras_vis")
+    from tf_keras_vis.gradcam import Gradcam
+    from tf_keras_vis.saliency import Saliency
+    from tf_keras_vis.scorecam import Scorecam
+    from tf_keras_vis.utils.scores import CategoricalScore
+
+    model = project_model(name)
+    x = inputs_for(model, 3 if name == "mnist1d" else 2)
+    targets = model.predict(x, verbose=0).argmax(axis=1)
+    score = CategoricalScore(list(targets))
+    reference_model = tf_keras_vis_model(name)
+    gradcam = get_method("gradcam")(model)
+    kwargs = dict(penultimate_layer=gradcam.layer, seek_penultimate_conv_layer=False,
+                  normalize_cam=False, expand_cam=False)
+    # CAMs are compared at the target layer's resolution: tf-keras-vis upsamples with
+    # scipy.ndimage.zoom (corner-aligned), we with TensorFlow's half-pixel bilinear resize.
+    reference = Gradcam(reference_model, clone=False)(score, x, **kwargs)
+    assert close(gradcam.layer_maps(x, targets), np.asarray(reference)) < 1e-4
+    saliency = Saliency(reference_model, clone=False)(score, x, normalize_map=False)
+    assert close(get_method("saliency")(model).explain(x, targets).maps, np.asarray(saliency)) < 1e-4
+    scorecam = np.asarray(Scorecam(reference_model, clone=False)(score, x, **kwargs))
+    ours = get_method("scorecam")(model, batch_size=64).layer_maps(x, targets)
+    if name == "mnist1d":  # no mask upsampling at 40 -> 40: identical arithmetic
+        assert close(ours, scorecam) < 1e-4
+    else:  # masks upsampled 56 -> 224 with different interpolation conventions
+        for a, b in zip(ours, scorecam):
+            assert spearmanr(a.ravel(), b.ravel())[0] > 0.95
+
+
+@pytest.mark.parametrize("name", ["mnist1d", "hmt"])
+def test_smoothgrad_ranks_agree_with_tf_keras_vis(name):
+    pytest.importorskip("tf_keras_vis")
+    from tf_keras_vis.saliency import Saliency
+    from tf_keras_vis.utils.scores import CategoricalScore
+
+    model = project_model(name)
+    x = inputs_for(model, 2)
+    targets = model.predict(x, verbose=0).argmax(axis=1)
+    samples = 500 if name == "mnist1d" else 100
+    reference = Saliency(tf_keras_vis_model(name), clone=False)(
+        CategoricalScore(list(targets)), x, smooth_samples=samples, smooth_noise=0.15,
+        normalize_map=False)
+    ours = get_method("smoothgrad")(model, samples=samples, noise_level=0.15, seed=3,
+                                    batch_size=64).explain(x, targets).maps
+    for a, b in zip(ours, np.asarray(reference)):
+        assert spearmanr(a.ravel(), b.ravel())[0] > 0.95
+
+
+@pytest.mark.parametrize("name", ["mnist1d", "hmt"])
+@pytest.mark.parametrize("method", ["integrated_gradients", "gradient_x_input", "saliency"])
+def test_agreement_with_captum_under_the_torch_backend(name, method, tmp_path):
+    pytest.importorskip("captum")
+    pytest.importorskip("torch")
+    model = project_model(name)
+    x = inputs_for(model, 2)
+    targets = model.predict(x, verbose=0).argmax(axis=1)
+    model.save(tmp_path / "model.keras")
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "t.npy", targets)
+    steps = 32
+    env = dict(os.environ, KERAS_BACKEND="torch", CUDA_VISIBLE_DEVICES="")
+    run = subprocess.run(
+        [sys.executable, str(HERE / "captum_reference.py"), str(tmp_path / "model.keras"),
+         str(tmp_path / "x.npy"), str(tmp_path / "t.npy"), method, str(steps),
+         str(tmp_path / "ref.npy")],
+        capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    params = {"steps": steps} if method == "integrated_gradients" else {}
+    ours = get_method(method)(model, batch_size=64, **params).explain(x, targets).maps
+    assert close(ours, np.load(tmp_path / "ref.npy")) < 1e-4
