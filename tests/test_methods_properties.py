@@ -1,0 +1,167 @@
+"""Properties only a correct implementation has, for the CAM and backpropagation methods."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from conftest import shared
+from vxai.catalog import METHOD_MODULES
+from vxai.errors import UserError
+from vxai.methods import get_method, method_names
+from vxai.methods.base import upsample
+
+FAST = {"integrated_gradients": {"steps": 16}, "smoothgrad": {"samples": 8}}
+
+
+def small_cnn(rank, use_bias=True, seed=0, pool="max", head="flatten"):
+    """A small project-like CNN: two convs, pooling, flatten or GAP, Dense softmax."""
+    keras.utils.set_random_seed(seed)
+    conv = keras.layers.Conv1D if rank == 1 else keras.layers.Conv2D
+    pooling = {1: keras.layers.MaxPooling1D, 2: keras.layers.MaxPooling2D}[rank]
+    gap = {1: keras.layers.GlobalAveragePooling1D, 2: keras.layers.GlobalAveragePooling2D}[rank]
+    inputs = keras.Input((24, 2) if rank == 1 else (12, 12, 3))
+    x = conv(6, 3, padding="same", activation="relu", use_bias=use_bias)(inputs)
+    x = pooling(2)(x) if pool == "max" else x
+    x = conv(5, 3, padding="same", activation="relu", use_bias=use_bias, name="last_conv")(x)
+    x = keras.layers.Flatten()(x) if head == "flatten" else gap()(x)
+    outputs = keras.layers.Dense(4, activation="softmax", use_bias=use_bias, name="head")(x)
+    return keras.Model(inputs, outputs)
+
+
+def sample(model, n, seed=1):
+    return np.random.default_rng(seed).normal(size=(n, *model.input_shape[1:])).astype(np.float32)
+
+
+def test_every_catalogued_method_is_registered():
+    assert sorted(METHOD_MODULES) == method_names()
+
+
+@pytest.mark.parametrize("method", sorted(METHOD_MODULES))
+@pytest.mark.parametrize("rank", [1, 2])
+def test_batch_equals_per_sample_finite_and_seeded(method, rank):
+    model = small_cnn(rank)
+    x = sample(model, 5)
+    explainer = get_method(method)(model, batch_size=3, seed=4, **FAST.get(method, {}))
+    batch = explainer.explain(x)
+    assert batch.maps.shape == (5, *model.input_shape[1:-1]) and batch.maps.dtype == np.float32
+    assert np.isfinite(batch.maps).all()
+    single = np.concatenate([explainer.explain(x[i : i + 1], batch.targets[i : i + 1]).maps
+                             for i in range(5)])
+    np.testing.assert_allclose(batch.maps, single, rtol=1e-4, atol=1e-5 * np.abs(batch.maps).max())
+    again = get_method(method)(model, batch_size=3, seed=4, **FAST.get(method, {})).explain(x)
+    np.testing.assert_array_equal(batch.maps, again.maps)
+
+
+def test_explained_class_is_an_argument():
+    model = small_cnn(1)
+    x = sample(model, 2)
+    explainer = get_method("gradient_x_input")(model)
+    assert not np.allclose(explainer.explain(x, [0, 0]).maps, explainer.explain(x, [1, 1]).maps)
+
+
+def test_smoothgrad_depends_on_the_seed():
+    model = small_cnn(1)
+    x = sample(model, 2)
+    a = get_method("smoothgrad")(model, samples=4, seed=1).explain(x).maps
+    b = get_method("smoothgrad")(model, samples=4, seed=2).explain(x).maps
+    assert not np.allclose(a, b)
+
+
+def project_models():
+    from vxai.models.architectures import mnist1d_cnn
+    from vxai.models.loading import load_model
+
+    keras.utils.set_random_seed(7)
+    yield "mnist1d", mnist1d_cnn(), np.random.default_rng(0).normal(size=(3, 40, 1))
+    yield "hmt", load_model(shared("models", "HMT.h5")), np.random.default_rng(0).uniform(
+        size=(2, 224, 224, 3))
+
+
+@pytest.mark.parametrize("which", ["mnist1d", "hmt"])
+def test_integrated_gradients_completeness_within_one_percent(which):
+    name, model, x = next((n, m, x) for n, m, x in project_models() if n == which)
+    result = get_method("integrated_gradients")(model, steps=256, batch_size=64).explain(
+        x.astype(np.float32))
+    relative = result.extras["completeness_error"] / np.abs(result.extras["score_difference"])
+    assert (relative < 0.01).all(), relative
+    # the stored error is the gap between the map's sum and S(x) - S(baseline)
+    np.testing.assert_allclose(
+        np.abs(result.maps.reshape(len(x), -1).sum(axis=1) - result.extras["score_difference"]),
+        result.extras["completeness_error"], rtol=1e-3, atol=1e-4)
+
+
+@pytest.mark.parametrize("rank, head", [(1, "flatten"), (2, "flatten"), (2, "gap")])
+def test_lrp_epsilon_conserves_relevance_on_a_bias_free_model(rank, head):
+    model = small_cnn(rank, use_bias=False, head=head)
+    x = sample(model, 4)
+    targets = np.array([0, 1, 2, 3])
+    maps = get_method("lrp")(model, epsilon=1e-9, conv_rule="epsilon").explain(x, targets).maps
+    head_layer = model.get_layer("head")
+    features = keras.Model(model.input, head_layer.input)(x).numpy()
+    logits = features @ head_layer.get_weights()[0]
+    expected = logits[np.arange(4), targets]
+    np.testing.assert_allclose(maps.reshape(4, -1).sum(axis=1), expected, atol=1e-4)
+
+
+def test_lrp_zplus_keeps_relevance_positive_above_the_first_layer():
+    model = small_cnn(2, use_bias=False)
+    x = np.abs(sample(model, 3))
+    lrp = get_method("lrp")(model, conv_rule="zplus")
+    assert np.isfinite(lrp.explain(x).maps).all()
+    with pytest.raises(UserError, match="alpha - beta = 1"):
+        get_method("lrp")(model, conv_rule="alpha_beta", alpha=2.0, beta=0.5)
+
+
+def test_lrp_names_an_unsupported_layer():
+    inputs = keras.Input((8, 1))
+    x = keras.layers.Conv1D(2, 3)(inputs)
+    x = keras.layers.BatchNormalization(name="bn")(x)
+    outputs = keras.layers.Dense(2)(keras.layers.Flatten()(x))
+    with pytest.raises(UserError, match="no rule for layer 'bn'"):
+        get_method("lrp")(keras.Model(inputs, outputs))
+
+
+def _activations_and_gradients(model, x, targets):
+    graph = keras.Model(model.input, [model.get_layer("last_conv").output,
+                                      model.get_layer("head").input])
+    kernel, bias = model.get_layer("head").get_weights()
+    with tf.GradientTape() as tape:
+        acts, feats = graph(x)
+        logits = tf.matmul(feats, kernel) + bias
+        score = tf.gather(logits, targets, batch_dims=1)
+    return acts.numpy(), tape.gradient(score, acts).numpy()
+
+
+@pytest.mark.parametrize("rank", [1, 2])
+def test_gradcam_pp_matches_the_papers_closed_form(rank):
+    model = small_cnn(rank, pool="none")
+    x = sample(model, 3)
+    targets = np.array([1, 2, 3])
+    acts, grads = _activations_and_gradients(model, x, targets)
+    maps = []
+    for a, g in zip(acts, grads):  # equation (19) of Chattopadhyay et al., one sample at a time
+        denominator = 2 * g**2 + a.sum(axis=tuple(range(a.ndim - 1)), keepdims=True) * g**3
+        alpha = np.divide(g**2, denominator, out=np.zeros_like(g), where=denominator != 0)
+        weights = (alpha * np.maximum(g, 0)).sum(axis=tuple(range(a.ndim - 1)))
+        maps.append(np.maximum((weights * a).sum(axis=-1), 0))
+    ours = get_method("gradcam_pp")(model, layer="last_conv").layer_maps(x, targets)
+    np.testing.assert_allclose(ours, np.stack(maps), rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("rank", [1, 2])
+def test_ablationcam_weights_on_a_gap_model_have_a_closed_form(rank):
+    """With GAP -> Dense, zeroing channel k lowers the logit by w_ck * mean(A_k)."""
+    model = small_cnn(rank, head="gap")
+    x = sample(model, 3)
+    targets = np.array([0, 2, 3])
+    acts = keras.Model(model.input, model.get_layer("last_conv").output)(x).numpy()
+    kernel, bias = model.get_layer("head").get_weights()
+    means = acts.mean(axis=tuple(range(1, acts.ndim - 1)))
+    logits = means @ kernel + bias
+    y = logits[np.arange(3), targets]
+    weights = kernel[:, targets].T * means / y[:, None]
+    expected = np.maximum(np.einsum("n...k,nk->n...", acts, weights), 0)
+    ours = get_method("ablationcam")(model, batch_size=2).explain(x, targets).maps
+    np.testing.assert_allclose(ours, upsample(expected, model.input_shape[1:-1]).numpy(),
+                               rtol=1e-4, atol=1e-5 * np.abs(expected).max())
