@@ -12,5 +12,5 @@ with report_errors():
         snakemake.input.source, snakemake.params.test_per_class, snakemake.params.seed
     )
     save_csv(snakemake.output.manifest, manifest)
-    save_npz(snakemake.output.arrays, **arrays)
+    save_npz(snakemake.output.arrays, compress=False, **arrays)  # pixels barely compress
     print(manifest.groupby(["split", "class"]).size().to_string())

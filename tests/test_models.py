@@ -67,3 +67,29 @@ def test_imported_course_model_scores_414_of_496(tmp_path):
     x = model_inputs(arrays["x_test"], model.input_shape)
     predicted = model.predict(x, batch_size=64, verbose=0).argmax(axis=1)
     assert int(np.sum(predicted == arrays["y_test"])) == 414
+
+
+def test_hmt_training_recipe_runs_and_records_history(tmp_path):
+    """The `model: train` path on tiny synthetic tiles at a small input size."""
+    import json
+    from types import SimpleNamespace
+
+    from conftest import synthetic_tile
+    from vxai.models.loading import load_model
+    from vxai.models.recipes import train_for_dataset
+
+    x = np.stack([synthetic_tile(label, i) for label in range(8) for i in range(3)])
+    y = np.repeat(np.arange(8), 3)
+    np.savez(tmp_path / "hmt.npz", x=x, y=y, class_names=np.array([f"c{i}" for i in range(8)]))
+    out = SimpleNamespace(model=tmp_path / "hmt.keras", history=tmp_path / "h.csv",
+                          info=tmp_path / "info.json")
+    train = {"epochs": 2, "batch_size": 8, "learning_rate": 0.01, "validation_split": 0.25,
+             "weight_decay": 5e-4, "augment": {"shear": 0.1, "rotation_degrees": 15, "flip": True}}
+    train_for_dataset("hmt", tmp_path / "hmt.npz", train, 32, out)
+    import pandas as pd
+
+    history = pd.read_csv(out.history)
+    assert list(history["epoch"]) == [1, 2] and history["val_accuracy"].notna().all()
+    assert load_model(out.model).input_shape == (None, 32, 32, 3)
+    info = json.loads(out.info.read_text())
+    assert info["origin"] == "trained" and info["seconds_per_epoch"] > 0

@@ -31,7 +31,7 @@ def evaluation_figure(figure, inputs, test_samples, output):
             shown = [x[position[tile_id]] for tile_id in cases["id"]]
             templates = None
             if x.ndim == 2:
-                templates = load_arrays(inputs.data)["templates"]
+                templates = load_arrays(inputs.data, ["templates"])["templates"]
             fig = plots.cases_gallery(cases, shown, class_names, templates)
     save_figure(output, fig)
 
@@ -59,7 +59,7 @@ def maps_gallery(dataset, inputs, methods, test_samples, input_size, output):
     templates = None
     if dataset == "mnist1d":
         shown = [x[i] for i in picks]
-        templates = load_arrays(inputs.data)["templates"][y[picks]]
+        templates = load_arrays(inputs.data, ["templates"])["templates"][y[picks]]
     else:
         shown = list(model_inputs(x[picks], (None, input_size, input_size, 3)))
     titles = [

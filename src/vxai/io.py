@@ -22,11 +22,11 @@ def atomic_path(path):
             tmp.unlink()
 
 
-def save_npz(path, **arrays):
-    """Write arrays to a compressed .npz atomically."""
+def save_npz(path, compress=True, **arrays):
+    """Write arrays to an .npz atomically (compressed unless `compress` is False)."""
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
+            (np.savez_compressed if compress else np.savez)(fh, **arrays)
 
 
 def save_csv(path, frame, **kwargs):

@@ -52,7 +52,8 @@ def explain_shard(data_path, model_path, method, method_params, test_samples, n_
 
     model = load_model(model_path)
     x, _, ids, _ = _test_inputs(data_path, model, test_samples)
-    part = shard_indices(len(load_arrays(data_path)["y_test"]), test_samples, n_shards, shard)
+    n_total = len(load_arrays(data_path, ["y_test"])["y_test"])
+    part = shard_indices(n_total, test_samples, n_shards, shard)
     explainer = get_method(method)(model, batch_size=batch_size, seed=seed, **method_params)
     result = explainer.explain(x[part], progress=True)
     extras = {f"extra_{key}": value for key, value in result.extras.items()}
@@ -83,6 +84,8 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     table.insert(2, "predicted", classes)
     table["explained"] = maps["targets"]
     table["correct"] = classes == y
+    for key in sorted(k for k in maps if k.startswith("extra_")):
+        table[key.removeprefix("extra_")] = maps[key]
     save_csv(output, table, float_format="%.8g")
     print(f"Drop% {100 * table['drop'].mean():.2f}  Increase% {100 * table['increase'].mean():.2f}")
 

@@ -46,7 +46,7 @@ rule evaluate:
         "benchmarks/{dataset}/evaluate.tsv"
     conda:
         "../envs/vxai.yaml"
-    threads: 2
+    threads: config["threads"]
     resources:
         mem_mb=4000,
     params:

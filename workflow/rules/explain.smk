@@ -16,7 +16,7 @@ rule explain:
         "benchmarks/{dataset}/explain/{method}_shard{shard}.tsv"
     conda:
         "../envs/vxai.yaml"
-    threads: 2
+    threads: config["threads"]
     resources:
         mem_mb=6000,
         gpu=1,

@@ -20,7 +20,7 @@ rule train_model:
         dataset="|".join(trained_datasets()),
     conda:
         "../envs/vxai.yaml"
-    threads: 2
+    threads: config["threads"]
     resources:
         mem_mb=6000,
         gpu=1,

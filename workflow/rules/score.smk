@@ -17,7 +17,7 @@ rule score:
         "benchmarks/{dataset}/score/{method}.tsv"
     conda:
         "../envs/vxai.yaml"
-    threads: 2
+    threads: config["threads"]
     resources:
         mem_mb=6000,
     params:

@@ -5,13 +5,17 @@ import numpy as np
 from vxai.errors import UserError
 
 
-def load_arrays(path):
-    """All arrays of a dataset .npz written by the data rules, as a dict."""
+def load_arrays(path, keys=None):
+    """Arrays of an .npz written by the pipeline, as a dict: all of them, or only `keys`
+    (each array is read only when asked for)."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            return {key: data[key] for key in data.files}
+            missing = sorted(set(keys or ()) - set(data.files))
+            if missing:
+                raise UserError(f"'{path}' lacks the arrays {missing}; delete it and rerun")
+            return {key: data[key] for key in (data.files if keys is None else keys)}
     except (OSError, ValueError) as err:
-        raise UserError(f"cannot read dataset file '{path}' ({err}); delete it and rerun") from None
+        raise UserError(f"cannot read '{path}' ({err}); delete it and rerun") from None
 
 
 def load_maps(paths):
@@ -31,7 +35,7 @@ def subset_indices(n_total, limit=None):
 
 def load_test_set(path, limit=None):
     """(x, y, ids, class_names) of the test split, restricted to `limit` samples if given."""
-    data = load_arrays(path)
+    data = load_arrays(path, ["x_test", "y_test", "ids_test", "class_names"])
     idx = subset_indices(len(data["y_test"]), limit)
     return data["x_test"][idx], data["y_test"][idx], data["ids_test"][idx], data["class_names"]
 
