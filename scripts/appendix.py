@@ -11,6 +11,5 @@ with report_errors():
         snakemake.input,
         dict(snakemake.params.config),
         list(snakemake.params.datasets),
-        dict(snakemake.params.methods),
         snakemake.output[0],
     )

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import REPO, SHARED_DATA, write_tiles
 
@@ -40,11 +41,16 @@ def test_dry_run_of_the_default_config_lists_every_job(tmp_path):
     fresh = snakemake(tmp_path, "-n", *config)
     assert fresh.returncode == 0, fresh.stderr
     counts = job_counts(fresh.stdout)
+    default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    methods = sum(len(default[d]["methods"]) for d in ("mnist1d", "hmt"))
+    shards = sum(len(default[d]["methods"]) * default[d]["explain"]["shards"]
+                 for d in ("mnist1d", "hmt"))
     assert counts == {
         "hmt_download": 1, "mnist1d_data": 1, "hmt_data": 1, "train_model": 2, "evaluate": 2,
-        "explain": 2, "evaluation_figures": 8, "maps_gallery": 2, "score": 2,
+        "explain": shards, "evaluation_figures": 8, "maps_gallery": 2, "score": methods,
         "summarize_scores": 1, "appendix": 1, "all": 1,
     }
+    assert methods == 18  # every method of both groups on both datasets
     # with the course's inputs in resources/: no download, the HMT model is imported
     write_tiles(tmp_path / "resources" / "hmt_dataset", per_class=(1, 1))
     (tmp_path / "resources" / "models").mkdir(parents=True)

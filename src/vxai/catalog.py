@@ -1,14 +1,24 @@
-"""Which module implements each registered method (importable without TensorFlow, so the
-workflow can list each method's code as a rule input)."""
+"""Every attribution method: the module that implements it and its family (importable
+without TensorFlow, so the workflow and the report can use it)."""
 
-METHOD_MODULES = {
-    "gradcam": "cam",
-    "gradcam_pp": "cam",
-    "scorecam": "cam",
-    "ablationcam": "cam",
-    "saliency": "gradients",
-    "gradient_x_input": "gradients",
-    "integrated_gradients": "gradients",
-    "smoothgrad": "gradients",
-    "lrp": "lrp",
+# name: (module under vxai.methods, family)
+METHODS = {
+    "gradcam": ("cam", "cam"),
+    "gradcam_pp": ("cam", "cam"),
+    "scorecam": ("cam", "cam"),
+    "ablationcam": ("cam", "cam"),
+    "saliency": ("gradients", "backprop"),
+    "gradient_x_input": ("gradients", "backprop"),
+    "integrated_gradients": ("gradients", "backprop"),
+    "smoothgrad": ("gradients", "backprop"),
+    "lrp": ("lrp", "backprop"),
+}
+METHOD_MODULES = {name: module for name, (module, _) in METHODS.items()}
+METHOD_FAMILIES = {name: family for name, (_, family) in METHODS.items()}
+FAMILY_TITLES = {
+    "cam": "(a) CAM-based",
+    "backprop": "(b) backpropagation-based",
+    "perturbation": "(c) perturbation-based",
+    "approximation": "(d) approximation-based",
+    "counterfactual": "(e) counterfactual",
 }

@@ -12,6 +12,7 @@ import jinja2
 import pandas as pd
 import yaml
 
+from vxai.catalog import FAMILY_TITLES, METHOD_FAMILIES
 from vxai.io import atomic_path
 
 PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn", "matplotlib",
@@ -49,6 +50,19 @@ def provenance(config):
     }
 
 
+def _method_rows(config, dataset):
+    """Name, family and parameters of each configured method of a dataset."""
+    rows = []
+    for method, params in config[dataset]["methods"].items():
+        params = params or {}
+        rows.append({
+            "name": method,
+            "family": FAMILY_TITLES[METHOD_FAMILIES[method]],
+            "params": ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults",
+        })
+    return rows
+
+
 def _dataset_section(name, inputs, methods):
     def pick(paths):
         return next(p for p in paths if f"/{name}/" in p or f"/{name}_" in p)
@@ -70,7 +84,7 @@ def _dataset_section(name, inputs, methods):
     }
 
 
-def render_appendix(inputs, config, datasets, methods, output):
+def render_appendix(inputs, config, datasets, output):
     """Render the HTML appendix to `output`."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(Path(inputs.template).parent),
@@ -80,7 +94,7 @@ def render_appendix(inputs, config, datasets, methods, output):
     faithfulness = pd.read_csv(inputs.faithfulness)
     context = {
         "title": config["report"]["title"],
-        "datasets": [_dataset_section(d, inputs, methods[d]) for d in datasets],
+        "datasets": [_dataset_section(d, inputs, _method_rows(config, d)) for d in datasets],
         "faithfulness": faithfulness.to_dict("records"),
         "keep_fraction": {d: config[d]["keep_fraction"] for d in datasets},
         "provenance": provenance(config),

@@ -1,6 +1,6 @@
 rule appendix:
     input:
-        code("report.py"),
+        code("report.py", "catalog.py"),
         template=str(TEMPLATES / "appendix.html.j2"),
         faithfulness="results/summary/faithfulness.csv",
         metrics=expand("results/{dataset}/eval/metrics.json", dataset=DATASETS),
@@ -21,6 +21,5 @@ rule appendix:
     params:
         config=config,
         datasets=DATASETS,
-        methods={dataset: methods(dataset) for dataset in DATASETS},
     script:
         "../../scripts/appendix.py"

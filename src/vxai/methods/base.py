@@ -6,19 +6,18 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
+from vxai.catalog import METHOD_FAMILIES
 from vxai.errors import UserError
 
 _REGISTRY = {}
-FAMILIES = ("cam", "backprop", "perturbation", "approximation", "counterfactual")
 
 
-def register(name, family):
-    """Class decorator adding an Explainer subclass to the registry under `name`."""
-    if family not in FAMILIES:
-        raise ValueError(f"unknown family {family!r}")
+def register(name):
+    """Class decorator adding an Explainer subclass to the registry under `name`; its
+    family comes from vxai.catalog."""
 
     def add(cls):
-        cls.name, cls.family = name, family
+        cls.name, cls.family = name, METHOD_FAMILIES[name]
         _REGISTRY[name] = cls
         return cls
 

@@ -53,7 +53,7 @@ class CAMExplainer(Explainer):
         return upsample(self.layer_maps(x, targets), self.input_size).numpy(), {}
 
 
-@register("gradcam", "cam")
+@register("gradcam")
 class GradCAM(CAMExplainer):
     """Grad-CAM (Selvaraju et al. 2017): weights are the spatially averaged gradients."""
 
@@ -61,7 +61,7 @@ class GradCAM(CAMExplainer):
         return tf.reduce_mean(grads, axis=_spatial_axes(grads))
 
 
-@register("gradcam_pp", "cam")
+@register("gradcam_pp")
 class GradCAMPlusPlus(CAMExplainer):
     """Grad-CAM++ (Chattopadhyay et al. 2018), the paper's closed form for an exponential
     score Y = exp(S): alpha = g^2 / (2 g^2 + sum(A) g^3) with g = dS/dA, and
@@ -89,7 +89,7 @@ class _PerChannelCAM(CAMExplainer):
         return np.maximum((expanded * activations).sum(axis=-1), 0)
 
 
-@register("scorecam", "cam")
+@register("scorecam")
 class ScoreCAM(_PerChannelCAM):
     """Score-CAM (Wang et al. 2020): each upsampled, min-max normalized activation map masks
     the input; the class probability of the masked input is that channel's weight."""
@@ -110,7 +110,7 @@ class ScoreCAM(_PerChannelCAM):
         return np.concatenate(scores)
 
 
-@register("ablationcam", "cam")
+@register("ablationcam")
 class AblationCAM(_PerChannelCAM):
     """Ablation-CAM (Desai and Ramaswamy 2020): w_k = (y_c - y_c^k) / y_c, where y_c^k is the
     class score with channel k of the target layer set to zero. Only the layers after the

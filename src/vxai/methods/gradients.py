@@ -29,7 +29,7 @@ class GradientExplainer(Explainer):
         return grads.numpy(), score.numpy()
 
 
-@register("saliency", "backprop")
+@register("saliency")
 class Saliency(GradientExplainer):
     """Vanilla gradient (Simonyan et al. 2014): max over channels of |dS_c/dx|."""
 
@@ -37,7 +37,7 @@ class Saliency(GradientExplainer):
         return np.abs(self.gradients(x, targets)[0]).max(axis=-1), {}
 
 
-@register("gradient_x_input", "backprop")
+@register("gradient_x_input")
 class GradientXInput(GradientExplainer):
     """Gradient x Input (Shrikumar et al. 2016): sum over channels of x * dS_c/dx."""
 
@@ -45,7 +45,7 @@ class GradientXInput(GradientExplainer):
         return (x * self.gradients(x, targets)[0]).sum(axis=-1), {}
 
 
-@register("integrated_gradients", "backprop")
+@register("integrated_gradients")
 class IntegratedGradients(GradientExplainer):
     """Integrated Gradients (Sundararajan et al. 2017) on the class logit, trapezoidal rule
     over `steps` intervals from a constant `baseline`; the map sums attributions over
@@ -79,7 +79,7 @@ class IntegratedGradients(GradientExplainer):
         return attributions.sum(axis=-1), {"completeness_error": error, "score_difference": delta}
 
 
-@register("smoothgrad", "backprop")
+@register("smoothgrad")
 class SmoothGrad(GradientExplainer):
     """SmoothGrad (Smilkov et al. 2017) of the vanilla-gradient map: the mean of |dS_c/dx|
     over `samples` noisy copies (noise std = `noise_level` x (max - min) of each input),

@@ -48,7 +48,7 @@ def _redistribute(fn, a, relevance, eps):
     return a * tape.gradient(total, a)
 
 
-@register("lrp", "backprop")
+@register("lrp")
 class LRP(Explainer):
     """Relevance starts at the target class logit. Dense layers and the first layer use the
     epsilon rule; the other convolutions use `conv_rule`: epsilon, zplus (z+) or

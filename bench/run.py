@@ -1,0 +1,155 @@
+"""Benchmark every attribution method against the model's own batched speed.
+
+    python bench/run.py [--n 64] [--methods gradcam,rise] [--models mnist1d,hmt]
+
+Prints one row per model and method: maps per second, and a ratio against the model's
+plain speed measured in the same run:
+- gradient methods: time per map / time of one batched forward+backward pass per input
+  (1.0 is the floor for one-pass methods such as Grad-CAM, Saliency, Gradient x Input);
+- forward-pass methods: forward passes per second inside the method / plain batched
+  inference rate (1.0 is the ceiling).
+Then the wall time per rule from Snakemake's benchmark files under benchmarks/, if any.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from vxai.runtime import configure_tensorflow  # noqa: E402
+
+# passes per map: (kind, function of the explainer); one-pass gradient methods cost 1
+COST = {
+    "gradcam": ("gradient", lambda e: 1),
+    "gradcam_pp": ("gradient", lambda e: 1),
+    "saliency": ("gradient", lambda e: 1),
+    "gradient_x_input": ("gradient", lambda e: 1),
+    "lrp": ("gradient", lambda e: 1),
+    "integrated_gradients": ("gradient", lambda e: e.steps + 1),
+    "smoothgrad": ("gradient", lambda e: e.samples),
+    "scorecam": ("forward", lambda e: e.graph.outputs[0].shape[-1]),
+    "ablationcam": ("head", lambda e: e.graph.outputs[0].shape[-1] + 1),
+}
+BUDGETS = {"integrated_gradients": {"steps": 16}, "smoothgrad": {"samples": 8}}
+
+
+def load_models(names):
+    from vxai.models.architectures import mnist1d_cnn
+    from vxai.models.loading import load_model
+
+    for name in names:
+        if name == "mnist1d":
+            path = REPO / "results" / "models" / "mnist1d.keras"
+            yield name, load_model(path) if path.exists() else mnist1d_cnn()
+        else:
+            for path in (REPO / "results" / "models" / "hmt.keras",
+                         REPO / "resources" / "models" / "HMT.h5",
+                         REPO.parent / "shared" / "data" / "models" / "HMT.h5"):
+                if path.exists():
+                    yield name, load_model(path)
+                    break
+            else:
+                print(f"# no HMT model found; skipping hmt", file=sys.stderr)
+
+
+def best_rate(fn, n, repeats=3):
+    """Items per second of the fastest of `repeats` runs of fn() over n items."""
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return n / min(times)
+
+
+def plain_rates(model, x, batch_size):
+    import tensorflow as tf
+
+    from vxai.models.graph import logits_tensor
+
+    import keras
+
+    logits = keras.Model(model.input, logits_tensor(model))
+    forward = tf.function(lambda b: model(b, training=False))
+
+    @tf.function
+    def forward_backward(b):
+        with tf.GradientTape() as tape:
+            tape.watch(b)
+            score = tf.reduce_sum(tf.reduce_max(logits(b, training=False), axis=1))
+        return tape.gradient(score, b)
+
+    batches = [tf.constant(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
+
+    def run(fn):
+        return lambda: [fn(b).numpy() for b in batches]
+
+    return best_rate(run(forward), len(x)), best_rate(run(forward_backward), len(x))
+
+
+def main():
+    from vxai.catalog import METHOD_MODULES
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=64, help="inputs per model")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--models", default="mnist1d,hmt")
+    parser.add_argument("--methods", default=",".join(METHOD_MODULES))
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    configure_tensorflow(args.threads, seed=0)
+    from vxai.methods import get_method
+
+    rows = []
+    for name, model in load_models(args.models.split(",")):
+        rng = np.random.default_rng(0)
+        n = args.n if name == "mnist1d" else max(8, args.n // 4)
+        x = rng.uniform(size=(n, *model.input_shape[1:])).astype(np.float32)
+        fwd, fwd_bwd = plain_rates(model, x, args.batch_size)
+        print(f"# {name}: plain batched inference {fwd:.1f} inputs/s, "
+              f"forward+backward {fwd_bwd:.1f} inputs/s", flush=True)
+        targets = model.predict(x, verbose=0).argmax(axis=1)
+        for method in args.methods.split(","):
+            explainer = get_method(method)(model, batch_size=args.batch_size,
+                                           **BUDGETS.get(method, {}))
+            explainer.explain(x[:2], targets[:2])  # compile
+            maps_per_s = best_rate(lambda: explainer.explain(x, targets), n, repeats=1)
+            kind, passes = COST[method][0], COST[method][1](explainer)
+            if kind == "gradient":
+                ratio = fwd_bwd / maps_per_s
+            elif kind == "forward":
+                ratio = maps_per_s * passes / fwd
+            else:  # re-runs only the layers after the target layer: no plain rate to compare
+                ratio = float("nan")
+            rows.append((name, method, maps_per_s, ratio, kind, passes))
+            print(f"{name:8s} {method:22s} {maps_per_s:10.2f} {ratio:8.3f} {kind:9s} {passes}",
+                  flush=True)
+
+    print("\nmodel    method                 maps_per_s    ratio kind      passes_per_map")
+    for row in rows:
+        print("{:8s} {:22s} {:10.2f} {:8.3f} {:9s} {}".format(*row))
+    print_rule_times()
+
+
+def print_rule_times():
+    """Wall time per rule from Snakemake's benchmark files of the last pipeline run."""
+    files = sorted((REPO / "benchmarks").rglob("*.tsv"))
+    if not files:
+        return
+    print("\nrule benchmark (last run)                              seconds")
+    for path in files:
+        lines = path.read_text().splitlines()
+        if len(lines) >= 2:
+            print(f"{str(path.relative_to(REPO / 'benchmarks')):52s} {float(lines[1].split()[0]):9.1f}")
+
+
+if __name__ == "__main__":
+    main()
