@@ -1,6 +1,8 @@
 """Shared fixtures: paths to the real data (optional) and small synthetic HMT folders."""
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -51,3 +53,36 @@ def write_tiles(root, splits=("HMT_train", "HMT_test"), per_class=(3, 2), fmt="t
 @pytest.fixture
 def hmt_course(tmp_path):
     return write_tiles(tmp_path / "hmt_dataset")
+
+
+SNAKEFILE = REPO / "workflow" / "Snakefile"
+SMOKE = ["--configfile", str(REPO / "config" / "smoke.yaml")]
+
+
+def snakemake(workdir, *args, timeout=900):
+    """Run snakemake on this repository's workflow in `workdir`; return the completed process."""
+    command = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args]
+    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+
+
+def provide_hmt_inputs(workdir):
+    """Link the real HMT tiles and model into resources/ when they exist, else write a tiny
+    synthetic course-layout folder (then the VGG-7 is trained). Returns 'real' or 'synthetic'."""
+    (workdir / "resources" / "models").mkdir(parents=True)
+    if (SHARED_DATA / "hmt_dataset").exists() and (SHARED_DATA / "models" / "HMT.h5").exists():
+        os.symlink(SHARED_DATA / "hmt_dataset", workdir / "resources" / "hmt_dataset")
+        os.symlink(SHARED_DATA / "models" / "HMT.h5", workdir / "resources" / "models" / "HMT.h5")
+        return "real"
+    write_tiles(workdir / "resources" / "hmt_dataset", per_class=(4, 2))
+    return "synthetic"
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """One complete run of config/smoke.yaml, shared by the workflow and reliability tests:
+    (working directory, 'real' or 'synthetic' HMT inputs, config arguments)."""
+    workdir = tmp_path_factory.mktemp("smoke")
+    inputs = provide_hmt_inputs(workdir)
+    run = snakemake(workdir, "--cores", "2", *SMOKE)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
+    return workdir, inputs, SMOKE

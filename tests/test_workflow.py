@@ -1,6 +1,5 @@
 """The Snakemake workflow: lint and format, the default DAG, and a full smoke run."""
 
-import os
 import re
 import subprocess
 import sys
@@ -9,16 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, SHARED_DATA, write_tiles
-
-SNAKEFILE = REPO / "workflow" / "Snakefile"
-
-
-def snakemake(workdir, *args, timeout=900):
-    """Run snakemake on this repository's workflow in `workdir`; return the completed process."""
-    command = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args]
-    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout)
-
+from conftest import REPO, snakemake, write_tiles
 
 def job_counts(output):
     """The 'Job stats' table of a snakemake run, as {rule: count}."""
@@ -63,31 +53,14 @@ def test_dry_run_of_the_default_config_lists_every_job(tmp_path):
     assert counts["evaluation_figures"] == 7  # no training curves for an imported model
 
 
-def provide_hmt_inputs(workdir):
-    """Link the real HMT tiles and model into resources/ when they exist, else write a tiny
-    synthetic course-layout folder (then the VGG-7 is trained). Returns 'real' or 'synthetic'."""
-    (workdir / "resources" / "models").mkdir(parents=True)
-    if (SHARED_DATA / "hmt_dataset").exists() and (SHARED_DATA / "models" / "HMT.h5").exists():
-        os.symlink(SHARED_DATA / "hmt_dataset", workdir / "resources" / "hmt_dataset")
-        os.symlink(SHARED_DATA / "models" / "HMT.h5", workdir / "resources" / "models" / "HMT.h5")
-        return "real"
-    write_tiles(workdir / "resources" / "hmt_dataset", per_class=(4, 2))
-    return "synthetic"
-
-
 @pytest.mark.workflow
-def test_smoke_run_renders_the_appendix(tmp_path):
-    configs = ["--configfile", str(REPO / "config" / "smoke.yaml")]
-    inputs = provide_hmt_inputs(tmp_path)
-    run = snakemake(tmp_path, "--cores", "2", *configs)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
-    html = (tmp_path / "results" / "report" / "appendix.html").read_text()
+def test_smoke_run_renders_the_appendix(smoke_run):
+    workdir, inputs, configs = smoke_run
+    html = (workdir / "results" / "report" / "appendix.html").read_text()
     assert "Dataset mnist1d" in html and "Dataset hmt" in html
     origin = "imported pretrained model" if inputs == "real" else "trained by this pipeline"
     assert origin in html
-    assert not list(tmp_path.glob("results/**/.*tmp*")), "temporary files left behind"
-    again = snakemake(tmp_path, "-n", *configs)
-    assert "Nothing to be done" in again.stdout + again.stderr
-    report = snakemake(tmp_path, "--report", "results/report/workflow-report.html", *configs)
+    assert not list(workdir.glob("results/**/.*tmp*")), "temporary files left behind"
+    report = snakemake(workdir, "--report", "results/report/workflow-report.html", *configs)
     assert report.returncode == 0, report.stderr[-3000:]
-    assert (tmp_path / "results" / "report" / "workflow-report.html").stat().st_size > 10_000
+    assert (workdir / "results" / "report" / "workflow-report.html").stat().st_size > 10_000

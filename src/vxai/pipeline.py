@@ -55,7 +55,7 @@ def explain_shard(data_path, model_path, method, method_params, test_samples, n_
     n_total = len(load_arrays(data_path, ["y_test"])["y_test"])
     part = shard_indices(n_total, test_samples, n_shards, shard)
     explainer = get_method(method)(model, batch_size=batch_size, seed=seed, **method_params)
-    result = explainer.explain(x[part], progress=True)
+    result = explainer.explain(x[part], progress=True, ids=ids[part])
     extras = {f"extra_{key}": value for key, value in result.extras.items()}
     save_npz(output, ids=ids[part], positions=part, targets=result.targets, maps=result.maps,
              maps_normalized=normalize01(result.maps), **extras)

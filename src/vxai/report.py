@@ -71,6 +71,10 @@ def _dataset_section(name, inputs, methods):
         metrics = json.load(fh)
     with open(pick(inputs.info)) as fh:
         info = json.load(fh)
+    timing = [p for p in inputs.train_benchmarks if f"/{name}_train" in p]
+    if timing and info.get("epochs"):
+        seconds = float(pd.read_csv(timing[0], sep="\t")["s"].iloc[0])
+        info["seconds_per_epoch"] = seconds / info["epochs"]
     figures = {Path(p).stem: embed_png(p) for p in inputs.eval_figures if f"/{name}/" in p}
     return {
         "name": name,

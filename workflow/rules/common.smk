@@ -2,6 +2,7 @@ import os
 import sys
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 REPO = Path(workflow.basedir).parent
@@ -16,6 +17,21 @@ os.environ.update(PYTHONPATH=str(REPO / "src"))
 from vxai.catalog import METHOD_MODULES
 from vxai.runtime import derive_seed
 
+
+def check_method_names():
+    """Name unknown methods with the known ones before the schema's terser message."""
+    for dataset in ("mnist1d", "hmt"):
+        unknown = sorted(
+            set(config.get(dataset, {}).get("methods") or {}) - set(METHOD_MODULES)
+        )
+        if unknown:
+            raise WorkflowError(
+                f"unknown attribution method(s) {unknown} in config '{dataset}: methods'; "
+                f"known methods: {', '.join(sorted(METHOD_MODULES))}"
+            )
+
+
+check_method_names()
 validate(config, schema="../schemas/config.schema.yaml")
 
 DATASETS = ["mnist1d", "hmt"]
@@ -61,6 +77,11 @@ def hmt_model_origin():
     if mode == "auto":
         return "pretrained" if Path(config["hmt"]["model_file"]).exists() else "train"
     return mode
+
+
+def input_size(dataset):
+    """The model's image size; only HMT has one (so MNIST-1D jobs do not depend on it)."""
+    return config["hmt"]["input_size"] if dataset == "hmt" else None
 
 
 def trained_datasets():

@@ -22,6 +22,6 @@ rule maps_gallery:
     params:
         methods=lambda wildcards: methods(wildcards.dataset),
         test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
-        input_size=config["hmt"]["input_size"],
+        input_size=lambda wildcards: input_size(wildcards.dataset),
     script:
         "../../scripts/maps_gallery.py"

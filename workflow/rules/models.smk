@@ -26,7 +26,7 @@ rule train_model:
         gpu=1,
     params:
         train=lambda wildcards: config[wildcards.dataset]["train"],
-        input_size=config["hmt"]["input_size"],
+        input_size=lambda wildcards: input_size(wildcards.dataset),
         seed=lambda wildcards: job_seed(wildcards.dataset, "train"),
     script:
         "../../scripts/train_model.py"

@@ -9,6 +9,9 @@ rule appendix:
         eval_figures=[path for dataset in DATASETS for path in eval_figures(dataset)],
         galleries=expand("results/{dataset}/figures/maps_gallery.png", dataset=DATASETS),
         manifest="results/data/hmt_manifest.csv",
+        train_benchmarks=expand(
+            "benchmarks/models/{dataset}_train.tsv", dataset=trained_datasets()
+        ),
     output:
         "results/report/appendix.html",
     log:

@@ -61,8 +61,9 @@ class Explainer:
         """Class probabilities, batched."""
         return self.model.predict(x, batch_size=self.batch_size, verbose=0)
 
-    def explain(self, x, targets=None, progress=False):
-        """Explain `targets` (default: the predicted classes) for inputs `x`."""
+    def explain(self, x, targets=None, progress=False, ids=None):
+        """Explain `targets` (default: the predicted classes) for inputs `x`; `ids` name the
+        samples in errors."""
         x = np.asarray(x, dtype=np.float32)
         if targets is None:
             targets = self.predict(x).argmax(axis=1)
@@ -80,9 +81,10 @@ class Explainer:
         maps = np.concatenate(maps) if maps else np.zeros((0, *x.shape[1:-1]), np.float32)
         bad = np.flatnonzero(~np.isfinite(maps.reshape(len(maps), -1)).all(axis=1))
         if bad.size:
+            names = [str(ids[i]) for i in bad[:10]] if ids is not None else bad[:10].tolist()
             raise UserError(
-                f"method '{self.name}' produced NaN or infinite values for sample(s) "
-                f"{bad[:10].tolist()} of this batch of inputs; check the method's parameters"
+                f"method '{self.name}' produced NaN or infinite values for sample(s) {names}; "
+                "check the method's parameters and the model"
             )
         return Attribution(maps, targets, {k: np.concatenate(v) for k, v in extras.items()})
 

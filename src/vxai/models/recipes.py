@@ -1,7 +1,6 @@
 """The two models' recipes: train MNIST-1D's CNN or HMT's VGG-7, or import the course's model."""
 
 import keras
-import numpy as np
 
 from vxai.data.inputs import load_arrays, model_inputs
 from vxai.io import atomic_path, save_csv, save_json
@@ -57,7 +56,6 @@ def train_for_dataset(dataset, data_path, train, input_size, outputs):
             "parameters": int(model.count_params()),
             "input_shape": list(model.input_shape[1:]),
             "epochs": int(train["epochs"]),
-            "seconds_per_epoch": float(np.mean(history["seconds"])) if len(history) else None,
             "final_val_accuracy": float(history["val_accuracy"].iloc[-1]) if len(history) else None,
         },
     )

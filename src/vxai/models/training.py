@@ -1,22 +1,10 @@
 """Training with plain SGD and cross-entropy on the softmax output; history as a table."""
 
-import time
-
 import keras
 import pandas as pd
 
-HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "seconds"]
-
-
-class _EpochTimer(keras.callbacks.Callback):
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
+# no timings here: outputs must be identical across reruns (the log and benchmark keep them)
+HISTORY_COLUMNS = ["epoch", "loss", "accuracy", "val_loss", "val_accuracy"]
 
 
 def compile_sgd(model, learning_rate):
@@ -37,11 +25,10 @@ def fit(model, x, y, epochs, batch_size, learning_rate, validation_split=0.1, au
     n_val = int(len(x) * validation_split)
     x_train, y_train = x[: len(x) - n_val], y[: len(y) - n_val]
     validation = (x[len(x) - n_val :], y[len(y) - n_val :]) if n_val else None
-    timer = _EpochTimer()
     if augment is None:
         result = model.fit(
             x_train, y_train, batch_size=batch_size, epochs=epochs, shuffle=True,
-            validation_data=validation, callbacks=[timer], verbose=2,
+            validation_data=validation, verbose=2,
         )
     else:
         import tensorflow as tf
@@ -52,8 +39,7 @@ def fit(model, x, y, epochs, batch_size, learning_rate, validation_split=0.1, au
             .batch(batch_size)
             .map(lambda a, b: (augment(a, training=True), b))
         )
-        result = model.fit(data, epochs=epochs, validation_data=validation, callbacks=[timer], verbose=2)
+        result = model.fit(data, epochs=epochs, validation_data=validation, verbose=2)
     history = pd.DataFrame(result.history)
     history.insert(0, "epoch", range(1, len(history) + 1))
-    history["seconds"] = timer.seconds
     return history.reindex(columns=HISTORY_COLUMNS)

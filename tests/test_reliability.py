@@ -1,0 +1,223 @@
+"""Reliability on the smoke config: only stale jobs rerun, reruns reproduce results,
+interrupted runs resume cleanly, and mistakes get one clear message."""
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import numpy as np
+import psutil
+import pytest
+
+from conftest import REPO, SMOKE, SNAKEFILE, provide_hmt_inputs, snakemake, write_tiles
+
+pytestmark = pytest.mark.workflow
+
+
+def planned_jobs(workdir, *configs):
+    """The jobs a dry run would run, as a set of (rule, 'key=value, ...' wildcards)."""
+    run = snakemake(workdir, "-n", *(configs or SMOKE))
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+    jobs = set()
+    for block in re.split(r"\n(?=(?:local)?rule \w+:)", run.stdout):
+        match = re.match(r"(?:local)?rule (\w+):", block)
+        if match:
+            wildcards = re.search(r"^\s+wildcards: (.*)$", block, re.MULTILINE)
+            jobs.add((match[1], wildcards[1] if wildcards else ""))
+    return jobs
+
+
+def with_override(workdir, name, text):
+    """The smoke config followed by an override file written into the working directory."""
+    path = workdir / name
+    path.write_text(text)
+    return ["--configfile", SMOKE[1], str(path)]
+
+
+@contextlib.contextmanager
+def edited(path, comment):
+    """Append a comment to `path` for the duration of the block, then restore it exactly.
+    (Snakemake compares input checksums: a mere touch does not make a job stale.)"""
+    original, before = path.read_bytes(), path.stat()
+    path.write_bytes(original + comment.encode())
+    try:
+        yield
+    finally:
+        path.write_bytes(original)
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+REPORT_JOBS = {("summarize_scores", ""), ("appendix", ""), ("all", "")}
+
+
+def test_nothing_reruns_when_nothing_changed(smoke_run):
+    assert planned_jobs(smoke_run[0]) == set()
+
+
+def test_a_method_parameter_reruns_only_that_methods_jobs(smoke_run):
+    workdir = smoke_run[0]
+    configs = with_override(workdir, "sg.yaml", "mnist1d:\n  methods:\n    smoothgrad:\n      samples: 3\n")
+    jobs = planned_jobs(workdir, *configs)
+    assert jobs == REPORT_JOBS | {
+        ("explain", "dataset=mnist1d, method=smoothgrad, shard=0"),
+        ("score", "dataset=mnist1d, method=smoothgrad"),
+        ("maps_gallery", "dataset=mnist1d"),
+    }
+
+
+def test_editing_a_method_module_reruns_only_that_methods_jobs(smoke_run):
+    workdir = smoke_run[0]
+    with edited(REPO / "src" / "vxai" / "methods" / "lrp.py", "\n# edited by a test\n"):
+        jobs = planned_jobs(workdir)
+    assert jobs == REPORT_JOBS | {
+        (rule, f"dataset={d}, method=lrp" + (", shard=0" if rule == "explain" else ""))
+        for rule in ("explain", "score") for d in ("mnist1d", "hmt")
+    } | {("maps_gallery", "dataset=mnist1d"), ("maps_gallery", "dataset=hmt")}
+
+
+def test_mnist1d_epochs_rerun_mnist1d_downstream_and_nothing_of_hmt(smoke_run):
+    workdir = smoke_run[0]
+    configs = with_override(workdir, "epochs.yaml", "mnist1d:\n  train:\n    epochs: 3\n")
+    jobs = planned_jobs(workdir, *configs) - REPORT_JOBS
+    assert all("dataset=mnist1d" in wildcards for _, wildcards in jobs), jobs
+    assert {rule for rule, _ in jobs} == {
+        "train_model", "evaluate", "evaluation_figures", "explain", "score", "maps_gallery"}
+
+
+def test_editing_the_template_reruns_only_the_report(smoke_run):
+    workdir = smoke_run[0]
+    with edited(REPO / "report" / "appendix.html.j2", "{# edited by a test #}\n"):
+        assert planned_jobs(workdir) == {("appendix", ""), ("all", "")}
+
+
+def test_nothing_is_written_outside_the_pipeline_folders(smoke_run):
+    workdir = smoke_run[0]
+    allowed = {"results", "logs", "benchmarks", "resources", ".snakemake"}
+    extra = {p.name for p in workdir.iterdir()} - allowed - {"sg.yaml", "epochs.yaml"}
+    assert extra == set()
+
+
+def wait_for(predicate, timeout=600):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        found = predicate()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError("timed out waiting for the workflow")
+
+
+def running_job(process, rule_script):
+    """The psutil process of a running job of the given script (e.g. 'explain.py')."""
+    for child in psutil.Process(process.pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if any(rule_script in part for part in child.cmdline()):
+                return child
+    return None
+
+
+def start(workdir):
+    command = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir),
+               "--cores", "2", *SMOKE]
+    return subprocess.Popen(command, cwd=workdir, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def outputs(workdir, pattern):
+    return sorted(p.relative_to(workdir) for p in workdir.glob(pattern) if p.is_file())
+
+
+def test_interrupted_runs_resume_and_reproduce_an_uninterrupted_run(smoke_run, tmp_path):
+    """Kill a job process (SIGKILL), then the workflow (SIGTERM), in the middle of explain
+    jobs; the next run completes, rerunning only unfinished jobs, and every table equals the
+    uninterrupted smoke run byte for byte (maps within 1e-6, model weights equal)."""
+    reference, _, _ = smoke_run
+    workdir = tmp_path
+    provide_hmt_inputs(workdir)
+
+    first = start(workdir)
+    victim = wait_for(lambda: running_job(first, ".explain.py"))
+    victim.send_signal(signal.SIGKILL)
+    assert first.wait(timeout=600) != 0
+
+    second = start(workdir)
+    wait_for(lambda: running_job(second, ".explain.py"))
+    time.sleep(2)
+    os.killpg(second.pid, signal.SIGTERM)
+    second.wait(timeout=300)
+
+    done_before = {p for p in outputs(workdir, "results/**/*") if not p.name.startswith(".")}
+    assert not [p for p in outputs(workdir, "results/**/*") if ".tmp-" in p.name]
+    remaining = planned_jobs(workdir)
+    assert ("mnist1d_data", "") not in remaining and ("train_model", "dataset=mnist1d") not in remaining
+    final = snakemake(workdir, "--cores", "2", *SMOKE)
+    assert final.returncode == 0, final.stderr[-3000:]
+    assert done_before  # the first phases did finish some jobs, which were kept
+
+    tables = outputs(reference, "results/**/*.csv") + outputs(reference, "results/**/*.json")
+    assert tables == outputs(workdir, "results/**/*.csv") + outputs(workdir, "results/**/*.json")
+    for table in tables:
+        assert (reference / table).read_bytes() == (workdir / table).read_bytes(), table
+    for maps in outputs(reference, "results/*/maps/*/*.npz"):
+        with np.load(reference / maps) as a, np.load(workdir / maps) as b:
+            np.testing.assert_allclose(a["maps"], b["maps"], atol=1e-6, err_msg=str(maps))
+            np.testing.assert_array_equal(a["ids"], b["ids"])
+    import keras
+
+    for model in outputs(reference, "results/models/*.keras"):
+        weights_a = keras.models.load_model(reference / model, compile=False).get_weights()
+        weights_b = keras.models.load_model(workdir / model, compile=False).get_weights()
+        for wa, wb in zip(weights_a, weights_b):
+            np.testing.assert_array_equal(wa, wb)
+
+
+def failed_run(workdir, *args):
+    run = snakemake(workdir, "--cores", "1", *args)
+    assert run.returncode != 0
+    return run.stdout + run.stderr
+
+
+def test_offline_download_failure_explains_the_manual_fix(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    configs = with_override(tmp_path, "offline.yaml", f"hmt:\n  url: http://127.0.0.1:{port}/k.zip\n")
+    text = failed_run(tmp_path, "results/data/hmt.npz", *configs)
+    assert "could not download" in text and "by hand" in text
+    assert not list((tmp_path / "resources").glob("*.zip*"))
+
+
+def test_a_corrupt_tile_stops_extraction_naming_it(tmp_path):
+    root = write_tiles(tmp_path / "resources" / "hmt_dataset", per_class=(1, 1))
+    (root / "HMT_test" / "03_COMPLEX" / "tile000.tif").write_bytes(b"garbage")
+    text = failed_run(tmp_path, "results/data/hmt.npz", *SMOKE)
+    assert "HMT_test/03_COMPLEX/tile000.tif' is not a readable image" in text
+    assert not (tmp_path / "results" / "data" / "hmt.npz").exists()
+
+
+def test_a_model_file_that_does_not_load_is_named(tmp_path):
+    write_tiles(tmp_path / "resources" / "hmt_dataset", per_class=(1, 1))
+    (tmp_path / "resources" / "models").mkdir(parents=True)
+    (tmp_path / "resources" / "models" / "HMT.h5").write_bytes(b"not a model")
+    text = failed_run(tmp_path, "results/models/hmt.keras", *SMOKE)
+    assert "resources/models/HMT.h5' could not be loaded" in text
+    assert not (tmp_path / "results" / "models" / "hmt.keras").exists()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("mnist1d:\n  methods:\n    gradcamm: null\n", r"unknown attribution method\(s\) \['gradcamm'\].*known methods: .*gradcam"),
+    ("hmt:\n  keep_fraction: 1.5\n", r"1\.5 is greater than the maximum of 1"),
+    ("mnist1d:\n  keep_fraction: -0.5\n", r"-0\.5 is less than or equal to the minimum of 0"),
+    ("mnist1d:\n  keep_fracton: 0.3\n", r"'keep_fracton' was unexpected"),
+    ("mnist2d:\n  methods: {}\n", r"'mnist2d' was unexpected"),
+], ids=["unknown-method", "k-above-1", "k-negative", "misspelled-key", "unknown-dataset"])
+def test_config_mistakes_are_caught_at_start_up(tmp_path, text, message):
+    configs = with_override(tmp_path, "bad.yaml", text)
+    run = snakemake(tmp_path, "-n", *configs)
+    assert run.returncode != 0
+    assert re.search(message, run.stdout + run.stderr), (run.stdout + run.stderr)[-2000:]
