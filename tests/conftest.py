@@ -50,6 +50,14 @@ def write_tiles(root, splits=("HMT_train", "HMT_test"), per_class=(3, 2), fmt="t
     return root
 
 
+@pytest.fixture(scope="session")
+def real_hmt():
+    """The shared HMT dataset extracted once per session: (arrays, manifest)."""
+    from vxai.data.hmt import extract
+
+    return extract(shared("hmt_dataset"))
+
+
 @pytest.fixture
 def hmt_course(tmp_path):
     return write_tiles(tmp_path / "hmt_dataset")

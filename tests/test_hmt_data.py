@@ -104,8 +104,8 @@ def test_tiff_sample_decodes_to_the_manifest_hashes():
 
 
 @pytest.mark.realdata
-def test_shared_dataset_extracts_4504_and_496_tiles_matching_the_manifest():
-    arrays, manifest = extract(shared("hmt_dataset"))
+def test_shared_dataset_extracts_4504_and_496_tiles_matching_the_manifest(real_hmt):
+    arrays, manifest = real_hmt
     assert len(arrays["y"]) == 4504 and len(arrays["y_test"]) == 496
     assert np.bincount(arrays["y_test"]).tolist() == [62] * 8
     reference = pd.read_csv(shared("hmt_manifest.csv"))

@@ -165,3 +165,21 @@ def test_ablationcam_weights_on_a_gap_model_have_a_closed_form(rank):
     ours = get_method("ablationcam")(model, batch_size=2).explain(x, targets).maps
     np.testing.assert_allclose(ours, upsample(expected, model.input_shape[1:-1]).numpy(),
                                rtol=1e-4, atol=1e-5 * np.abs(expected).max())
+
+
+def test_non_finite_maps_fail_naming_the_method_and_samples():
+    model = small_cnn(1)
+    head = model.get_layer("head")
+    kernel, bias = head.get_weights()
+    kernel[:, 0] = np.nan
+    head.set_weights([kernel, bias])
+    x = sample(model, 3)
+    with pytest.raises(UserError, match=r"'gradient_x_input' produced NaN.*\['s0', 's1', 's2'\]"):
+        get_method("gradient_x_input")(model).explain(x, [0, 0, 0], ids=["s0", "s1", "s2"])
+
+
+def test_data_that_does_not_fit_the_model_is_reported():
+    from vxai.data.inputs import model_inputs
+
+    with pytest.raises(UserError, match=r"does not fit the model input \(40, 1\)"):
+        model_inputs(np.zeros((2, 30)), (None, 40, 1))

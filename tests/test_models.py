@@ -53,8 +53,7 @@ def test_shape_check_rejects_a_model_for_the_other_dataset():
 
 
 @pytest.mark.realdata
-def test_imported_course_model_scores_414_of_496(tmp_path):
-    from vxai.data.hmt import extract
+def test_imported_course_model_scores_414_of_496(tmp_path, real_hmt):
     from vxai.data.inputs import model_inputs
     from vxai.models.loading import file_sha256, load_model
     from vxai.models.recipes import import_pretrained
@@ -63,7 +62,7 @@ def test_imported_course_model_scores_414_of_496(tmp_path):
     assert file_sha256(h5) == "3ce84002babdcd93ce1825f4b896ec94f3d76acf20fa23d65c8c810be80e9f26"
     import_pretrained(h5, tmp_path / "hmt.keras", tmp_path / "hmt_info.json")
     model = load_model(tmp_path / "hmt.keras")
-    arrays, _ = extract(shared("hmt_dataset", "HMT_test").parent)
+    arrays, _ = real_hmt
     x = model_inputs(arrays["x_test"], model.input_shape)
     predicted = model.predict(x, batch_size=64, verbose=0).argmax(axis=1)
     assert int(np.sum(predicted == arrays["y_test"])) == 414

@@ -85,6 +85,10 @@ def _dataset_section(name, inputs, methods):
         "methods": methods,
         "ranked": pd.read_csv(pick(inputs.ranked)).query("kind == 'unordered'").head(5)
         .to_dict("records"),
+        "confusion": pd.read_csv(pick(inputs.confusion), index_col=0),
+        "files": [f"results/{name}/eval/{f}" for f in (
+            "predictions.csv", "metrics.json", "confusion.csv", "confusion_normalized.csv",
+            "confusions_ranked.csv", "cases.csv")],
     }
 
 

@@ -5,6 +5,7 @@ rule appendix:
         faithfulness="results/summary/faithfulness.csv",
         metrics=expand("results/{dataset}/eval/metrics.json", dataset=DATASETS),
         ranked=expand("results/{dataset}/eval/confusions_ranked.csv", dataset=DATASETS),
+        confusion=expand("results/{dataset}/eval/confusion.csv", dataset=DATASETS),
         info=expand("results/models/{dataset}_info.json", dataset=DATASETS),
         eval_figures=[path for dataset in DATASETS for path in eval_figures(dataset)],
         galleries=expand("results/{dataset}/figures/maps_gallery.png", dataset=DATASETS),
