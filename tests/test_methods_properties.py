@@ -183,3 +183,13 @@ def test_data_that_does_not_fit_the_model_is_reported():
 
     with pytest.raises(UserError, match=r"does not fit the model input \(40, 1\)"):
         model_inputs(np.zeros((2, 30)), (None, 40, 1))
+
+
+@pytest.mark.parametrize("method", ["gradcam", "lrp", "integrated_gradients"])
+def test_sequential_models_work_like_functional_ones(method):
+    functional = small_cnn(2)
+    sequential = keras.Sequential([keras.Input(functional.input_shape[1:]), *functional.layers[1:]])
+    x = sample(functional, 2)
+    a = get_method(method)(functional, **FAST.get(method, {})).explain(x).maps
+    b = get_method(method)(sequential, **FAST.get(method, {})).explain(x).maps
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

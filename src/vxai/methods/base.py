@@ -52,7 +52,9 @@ class Explainer:
     name = family = None
 
     def __init__(self, model, batch_size=32, seed=0, **params):
-        self.model = model
+        from vxai.models.loading import as_functional
+
+        self.model = as_functional(model)
         self.batch_size = int(batch_size)
         self.seed = int(seed)
         self.params = params

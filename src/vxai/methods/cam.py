@@ -25,9 +25,9 @@ class CAMExplainer(Explainer):
 
     def __init__(self, model, layer=None, **kwargs):
         super().__init__(model, **kwargs)
-        self.layer = resolve_layer(model, layer).name
-        self.graph = activations_and_logits(model, self.layer)
-        self.input_size = tuple(model.input_shape[1:-1])
+        self.layer = resolve_layer(self.model, layer).name
+        self.graph = activations_and_logits(self.model, self.layer)
+        self.input_size = tuple(self.model.input_shape[1:-1])
         self._batch = tf.function(self._compute, reduce_retracing=True)
 
     def channel_weights(self, x, targets, activations, grads):
@@ -118,7 +118,7 @@ class AblationCAM(_PerChannelCAM):
 
     def __init__(self, model, layer=None, **kwargs):
         super().__init__(model, layer, **kwargs)
-        head = head_after(model, self.layer)
+        head = head_after(self.model, self.layer)
         self._head = tf.function(lambda a: head(a, training=False), reduce_retracing=True)
 
     def weights_for(self, x, target, activations):

@@ -14,7 +14,7 @@ class GradientExplainer(Explainer):
 
     def __init__(self, model, **kwargs):
         super().__init__(model, **kwargs)
-        self.logits = keras.Model(model.input, logits_tensor(model))
+        self.logits = keras.Model(self.model.input, logits_tensor(self.model))
         self._gradients = tf.function(self._compute_gradients, reduce_retracing=True)
 
     def _compute_gradients(self, x, targets):
@@ -92,7 +92,7 @@ class SmoothGrad(GradientExplainer):
         super().__init__(model, **kwargs)
         self.samples = int(samples)
         self.noise_level = float(noise_level)
-        shape = (self.samples, *model.input_shape[1:])
+        shape = (self.samples, *self.model.input_shape[1:])
         self.noise = np.random.default_rng(self.seed).standard_normal(shape).astype(np.float32)
 
     def explain_batch(self, x, targets):

@@ -64,7 +64,7 @@ class LRP(Explainer):
             raise UserError(f"LRP alpha_beta needs alpha - beta = 1, got alpha={alpha}, beta={beta}")
         self.epsilon, self.conv_rule = float(epsilon), conv_rule
         self.alpha, self.beta = float(alpha), float(beta)
-        self.layers = self._chain(model)
+        self.layers = self._chain(self.model)
         self.steps = [self._rule(i, layer) for i, layer in enumerate(self.layers)]
         self._batch = tf.function(self._compute, reduce_retracing=True)
 
