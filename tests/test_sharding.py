@@ -1,0 +1,40 @@
+"""Explain shards: the union of shards equals one unsharded job, also for seeded methods."""
+
+import numpy as np
+import pytest
+
+from vxai.data.inputs import load_maps
+from vxai.pipeline import explain_shard
+
+
+@pytest.fixture
+def tiny(tmp_path):
+    from vxai.models.architectures import mnist1d_cnn
+
+    import keras
+
+    keras.utils.set_random_seed(0)
+    mnist1d_cnn().save(tmp_path / "model.keras")
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "data.npz", x_test=rng.normal(size=(20, 40)), y_test=rng.integers(0, 10, 20),
+             ids_test=np.array([f"test/{i:05d}" for i in range(20)]),
+             class_names=np.array([str(d) for d in range(10)]))
+    return tmp_path
+
+
+@pytest.mark.parametrize("method, params", [("smoothgrad", {"samples": 6}), ("gradcam", {})])
+def test_maps_do_not_depend_on_the_shard_count(tiny, method, params):
+    def run(n_shards):
+        paths = []
+        for shard in range(n_shards):
+            path = tiny / f"{method}-{n_shards}-{shard}.npz"
+            explain_shard(tiny / "data.npz", tiny / "model.keras", method, params, 17, n_shards,
+                          shard, 4, 123, path)
+            paths.append(path)
+        return load_maps(paths)
+
+    one, three = run(1), run(3)
+    assert len(one["ids"]) == 17
+    np.testing.assert_array_equal(one["ids"], three["ids"])
+    np.testing.assert_allclose(one["maps"], three["maps"], atol=1e-6)
+    np.testing.assert_allclose(one["maps_normalized"], three["maps_normalized"], atol=1e-6)
