@@ -15,5 +15,6 @@ with report_errors():
         snakemake.params.keep_fraction,
         snakemake.params.test_samples,
         snakemake.params.batch_size,
+        snakemake.params.seed,
         snakemake.output[0],
     )

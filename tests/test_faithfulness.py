@@ -66,8 +66,43 @@ def test_batched_result_equals_per_sample_definition(shape, channels, k):
 
 def test_summary_percentages_and_interval():
     scores = pd.DataFrame({"drop": [0.0, 0.5, 1.0, 0.5], "increase": [1, 0, 0, 0],
+                           "drop_exact": [0.0] * 4, "increase_exact": [1] * 4,
+                           "drop_soft": [1.0] * 4, "increase_soft": [0] * 4,
                            "kept_fraction": [0.3] * 4})
     row = summarize(scores, seed=1)
     assert row["drop_pct"] == pytest.approx(50.0) and row["increase_pct"] == pytest.approx(25.0)
     assert row["drop_pct_lo"] <= 50.0 <= row["drop_pct_hi"]
     assert row["mean_kept_fraction"] == pytest.approx(0.3)
+    assert row["drop_exact_pct"] == 0.0 and row["increase_exact_pct"] == 100.0
+    assert row["drop_soft_pct"] == 100.0 and row["drop_soft_pct_lo"] == 100.0
+
+
+def test_tie_exact_variant_keeps_exactly_m_features_and_breaks_ties_by_seed():
+    from vxai.metrics.faithfulness import keep_mask_exact
+
+    flat = np.array([[1, 1, 1, 1, 0, 0, 0, 0, 0, 0.0]])
+    a = keep_mask_exact(flat, 0.2, np.random.default_rng(0))
+    assert a.sum() == 2 and a[0, :4].sum() == 2  # two of the four tied maxima
+    picks = {tuple(np.flatnonzero(keep_mask_exact(flat, 0.2, np.random.default_rng(s))[0]))
+             for s in range(20)}
+    assert len(picks) > 1  # the seed decides which tied features are kept
+    ranked = np.array([[5, 4, 3, 2, 1, 0.0]])
+    np.testing.assert_array_equal(keep_mask_exact(ranked, 0.5, np.random.default_rng(1))[0],
+                                  [True, True, True, False, False, False])
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_soft_variant_multiplies_by_the_normalized_map(channels):
+    rng = np.random.default_rng(2)
+    predict = linear_softmax(rng.normal(size=(8 * channels, 3)))
+    x = rng.normal(size=(4, 8, channels)).astype(np.float32)
+    maps = rng.normal(size=(4, 8))
+    classes = predict(x).argmax(axis=1)
+    table = drop_increase(predict, x, maps, classes, 0.5)
+    for i in range(4):
+        weights = (maps[i] - maps[i].min()) / (maps[i].max() - maps[i].min())
+        o = predict((x[i] * weights[:, None])[None])[0, classes[i]]
+        y = predict(x[i][None])[0, classes[i]]
+        assert table["O_soft"][i] == pytest.approx(o, rel=1e-5)
+        assert table["drop_soft"][i] == pytest.approx(max(0, y - o) / y, rel=1e-5)
+        assert table["increase_soft"][i] == int(o > y)

@@ -12,6 +12,8 @@ METHODS = {
     "integrated_gradients": ("gradients", "backprop"),
     "smoothgrad": ("gradients", "backprop"),
     "lrp": ("lrp", "backprop"),
+    "random_map": ("baselines", "baseline"),
+    "constant_map": ("baselines", "baseline"),
 }
 METHOD_MODULES = {name: module for name, (module, _) in METHODS.items()}
 METHOD_FAMILIES = {name: family for name, (_, family) in METHODS.items()}
@@ -21,4 +23,5 @@ FAMILY_TITLES = {
     "perturbation": "(c) perturbation-based",
     "approximation": "(d) approximation-based",
     "counterfactual": "(e) counterfactual",
+    "baseline": "baseline (no explanation: gives the scores a scale)",
 }

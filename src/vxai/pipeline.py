@@ -62,12 +62,13 @@ def explain_shard(data_path, model_path, method, method_params, test_samples, n_
     print(f"{method}: {len(part)} maps of shape {result.maps.shape[1:]}")
 
 
-def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, batch_size, output):
+def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, batch_size, seed,
+                 output):
     """Per-sample Drop/Increase of one method's maps on the test subset."""
     from vxai.metrics.faithfulness import drop_increase
 
     model = load_model(model_path)
-    x, y, ids, _ = _test_inputs(data_path, model, test_samples)
+    x, y, ids, class_names = _test_inputs(data_path, model, test_samples)
     maps = load_maps(map_paths)
     if not np.array_equal(maps["ids"], ids):
         raise UserError(
@@ -78,10 +79,11 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
         return model.predict(batch, batch_size=batch_size, verbose=0)
 
     classes = predict(x).argmax(axis=1)
-    table = drop_increase(predict, x, maps["maps"], classes, keep_fraction, batch_size)
+    table = drop_increase(predict, x, maps["maps"], classes, keep_fraction, batch_size, seed)
     table.insert(0, "id", ids)
     table.insert(1, "label", y)
-    table.insert(2, "predicted", classes)
+    table.insert(2, "label_name", np.asarray(class_names)[y])
+    table.insert(3, "predicted", classes)
     table["explained"] = maps["targets"]
     table["correct"] = classes == y
     for key in sorted(k for k in maps if k.startswith("extra_")):
@@ -91,16 +93,18 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
 
 
 def summarize_scores(score_paths, seed, output):
-    """Drop%/Increase% with bootstrap intervals per dataset and method, overall and split
-    into correctly and wrongly classified samples."""
+    """Drop%/Increase% (all variants) with bootstrap intervals per dataset and method:
+    overall, for correctly and wrongly classified samples, and per true class."""
     from vxai.metrics.faithfulness import summarize
 
     rows = []
     for path in score_paths:
         dataset, method = path.split("/")[-3], path.split("/")[-1].removesuffix(".csv")
         scores = pd.read_csv(path)
-        for subset, part in (("all", scores), ("correct", scores[scores["correct"]]),
-                             ("misclassified", scores[~scores["correct"]])):
+        subsets = [("all", scores), ("correct", scores[scores["correct"]]),
+                   ("misclassified", scores[~scores["correct"]])]
+        subsets += [(f"class {c}", part) for c, part in scores.groupby("label_name")]
+        for subset, part in subsets:
             rows.append({"dataset": dataset, "method": method, "subset": subset,
                          **summarize(part, seed=seed)})
     save_csv(output, pd.DataFrame(rows), float_format="%.6g")

@@ -24,6 +24,7 @@ rule score:
         keep_fraction=lambda wildcards: config[wildcards.dataset]["keep_fraction"],
         test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
         batch_size=lambda wildcards: config[wildcards.dataset]["explain"]["batch_size"],
+        seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method, "score"),
     script:
         "../../scripts/score.py"
 

@@ -1,15 +1,21 @@
-"""Drop% and Increase% (the assignment's definition), with bootstrap intervals.
+"""Drop% and Increase% (the assignment's definition), its variants, and bootstrap intervals.
 
 Per sample: c = predicted class, Y = p_c(x). Flatten the map; n = its length,
 m = floor(k * n); the threshold is the (m+1)-th largest value (none if m = n); features
 strictly above it are kept and every other feature is zeroed in all channels.
 O = p_c(masked x); drop = max(0, Y - O) / Y; increase = [O > Y].
+
+Variants scored beside it: `exact` keeps exactly m features (ties at the threshold broken by
+a seeded random order), `soft` multiplies the input by the [0, 1]-normalized map (the
+Grad-CAM++ paper's version).
 """
 
 import math
 
 import numpy as np
 import pandas as pd
+
+VARIANTS = ("", "_exact", "_soft")
 
 
 def keep_mask(maps, k):
@@ -23,29 +29,52 @@ def keep_mask(maps, k):
     return (flat > threshold).reshape(np.shape(maps))
 
 
+def keep_mask_exact(maps, k, rng):
+    """Keep exactly floor(k * n) features: the largest values, ties in a random order."""
+    flat = np.asarray(maps, dtype=np.float64).reshape(len(maps), -1)
+    m = math.floor(k * flat.shape[1])
+    tie_break = rng.random(flat.shape)
+    order = np.lexsort((tie_break, -flat), axis=1)  # by value descending, then random
+    keep = np.zeros(flat.shape, dtype=bool)
+    np.put_along_axis(keep, order[:, :m], True, axis=1)
+    return keep.reshape(np.shape(maps))
+
+
+def normalized(maps):
+    """Per-sample min-max scaling to [0, 1] (constant maps become zeros)."""
+    flat = np.asarray(maps, dtype=np.float64).reshape(len(maps), -1)
+    low, span = flat.min(axis=1, keepdims=True), np.ptp(flat, axis=1, keepdims=True)
+    scaled = np.divide(flat - low, span, out=np.zeros_like(flat), where=span > 0)
+    return scaled.reshape(np.shape(maps))
+
+
 def masked_inputs(x, keep):
     """Zero every channel of the features not kept."""
     return np.where(keep[..., None], x, 0).astype(x.dtype)
 
 
-def drop_increase(predict, x, maps, classes, k, batch_size=64):
-    """Per-sample Drop/Increase table for maps of the predicted `classes` of inputs `x`.
-
-    `predict(batch) -> probabilities`. Masked inputs are built one batch at a time.
-    """
-    rows = {"Y": [], "O": [], "kept_fraction": []}
+def drop_increase(predict, x, maps, classes, k, batch_size=64, seed=0):
+    """Per-sample Drop/Increase table for maps of the predicted `classes` of inputs `x`,
+    with the tie-exact and soft variants. `predict(batch) -> probabilities`; masked inputs
+    are built one batch at a time."""
+    rng = np.random.default_rng(seed)
+    columns = {name: [] for name in ("Y", "O", "O_exact", "O_soft", "kept_fraction")}
     for start in range(0, len(x), batch_size):
         sl = slice(start, start + batch_size)
-        xb, cb = x[sl], classes[sl]
-        keep = keep_mask(maps[sl], k)
-        y_full = predict(xb)[np.arange(len(xb)), cb]
-        y_masked = predict(masked_inputs(xb, keep))[np.arange(len(xb)), cb]
-        rows["Y"].append(y_full)
-        rows["O"].append(y_masked)
-        rows["kept_fraction"].append(keep.reshape(len(xb), -1).mean(axis=1))
-    table = pd.DataFrame({key: np.concatenate(v) if v else [] for key, v in rows.items()})
-    table["drop"] = np.maximum(0.0, table["Y"] - table["O"]) / table["Y"]
-    table["increase"] = (table["O"] > table["Y"]).astype(int)
+        xb, cb, mb = x[sl], classes[sl], maps[sl]
+        rows = np.arange(len(xb))
+        keep = keep_mask(mb, k)
+        columns["Y"].append(predict(xb)[rows, cb])
+        columns["O"].append(predict(masked_inputs(xb, keep))[rows, cb])
+        columns["O_exact"].append(predict(masked_inputs(xb, keep_mask_exact(mb, k, rng)))[rows, cb])
+        soft = (xb * normalized(mb)[..., None]).astype(xb.dtype)
+        columns["O_soft"].append(predict(soft)[rows, cb])
+        columns["kept_fraction"].append(keep.reshape(len(xb), -1).mean(axis=1))
+    table = pd.DataFrame({key: np.concatenate(v) if v else [] for key, v in columns.items()})
+    for variant in VARIANTS:
+        observed = table["O" + variant]
+        table["drop" + variant] = np.maximum(0.0, table["Y"] - observed) / table["Y"]
+        table["increase" + variant] = (observed > table["Y"]).astype(int)
     return table
 
 
@@ -62,11 +91,15 @@ def bootstrap_ci(values, n_boot=1000, seed=0, level=0.95):
 
 
 def summarize(scores, seed=0):
-    """One row of Drop%, Increase% (with 95 % bootstrap intervals) and mean kept fraction."""
+    """One row: Drop% and Increase% of every variant with 95 % bootstrap intervals, and the
+    mean fraction of features the threshold actually kept."""
     row = {"n": len(scores)}
-    for column, name in (("drop", "drop_pct"), ("increase", "increase_pct")):
-        row[name] = 100 * float(scores[column].mean()) if len(scores) else float("nan")
-        low, high = bootstrap_ci(scores[column], seed=seed)
-        row[f"{name}_lo"], row[f"{name}_hi"] = 100 * low, 100 * high
+    for variant in VARIANTS:
+        for column in ("drop", "increase"):
+            name = f"{column}{variant}_pct"
+            values = scores[column + variant] if len(scores) else []
+            row[name] = 100 * float(np.mean(values)) if len(scores) else float("nan")
+            low, high = bootstrap_ci(values, seed=seed)
+            row[f"{name}_lo"], row[f"{name}_hi"] = 100 * low, 100 * high
     row["mean_kept_fraction"] = float(scores["kept_fraction"].mean()) if len(scores) else float("nan")
     return row
