@@ -14,7 +14,7 @@ from scipy.stats import spearmanr
 
 from conftest import shared
 from vxai.methods import get_method
-from vxai.methods.base import normalize01
+from vxai.maps import normalize01
 
 HERE = Path(__file__).parent
 

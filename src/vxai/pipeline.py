@@ -48,7 +48,7 @@ def explain_shard(data_path, model_path, method, method_params, test_samples, n_
                   shard, batch_size, seed, output):
     """Explain the predicted class of one shard of the test subset; save raw and [0, 1] maps."""
     from vxai.methods import get_method
-    from vxai.methods.base import normalize01
+    from vxai.maps import normalize01
 
     model = load_model(model_path)
     x, _, ids, _ = _test_inputs(data_path, model, test_samples)

@@ -57,6 +57,7 @@ def method_modules(method):
     """Library modules that implement an attribution method."""
     return [
         "catalog.py",
+        "maps.py",
         "methods/__init__.py",
         "methods/base.py",
         f"methods/{METHOD_MODULES[method]}.py",

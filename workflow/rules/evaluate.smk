@@ -1,6 +1,12 @@
 rule evaluate:
     input:
-        code("data/__init__.py", "data/inputs.py", "models/loading.py", "evaluation.py"),
+        code(
+            "data/__init__.py",
+            "data/inputs.py",
+            "models/loading.py",
+            "evaluation.py",
+            "pipeline.py",
+        ),
         data="results/data/{dataset}.npz",
         model="results/models/{dataset}.keras",
     output:
@@ -58,7 +64,7 @@ rule evaluate:
 
 rule evaluation_figures:
     input:
-        code("plots.py", "evaluation.py", "data/inputs.py"),
+        code("plots.py", "figures.py", "evaluation.py", "data/inputs.py"),
         data="results/data/{dataset}.npz",
         history=lambda wildcards: (
             f"results/models/{wildcards.dataset}_history.csv"

@@ -4,6 +4,7 @@ rule explain:
             "data/inputs.py",
             "models/loading.py",
             "models/graph.py",
+            "pipeline.py",
             *method_modules(wildcards.method),
         ),
         data="results/data/{dataset}.npz",

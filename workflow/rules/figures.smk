@@ -1,6 +1,6 @@
 rule maps_gallery:
     input:
-        code("plots.py", "data/inputs.py"),
+        code("plots.py", "figures.py", "maps.py", "data/inputs.py"),
         maps=all_map_shards,
         data="results/data/{dataset}.npz",
         predictions="results/{dataset}/eval/predictions.csv",

@@ -6,6 +6,7 @@ rule train_model:
             "models/__init__.py",
             "models/architectures.py",
             "models/training.py",
+            "models/recipes.py",
         ),
         data="results/data/{dataset}.npz",
     output:
@@ -36,7 +37,7 @@ if hmt_model_origin() == "pretrained":
 
     rule import_hmt_model:
         input:
-            code("models/__init__.py", "models/loading.py"),
+            code("models/__init__.py", "models/loading.py", "models/recipes.py"),
             h5=config["hmt"]["model_file"],
         output:
             model="results/models/hmt.keras",

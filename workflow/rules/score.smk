@@ -5,6 +5,8 @@ rule score:
             "models/loading.py",
             "metrics/__init__.py",
             "metrics/faithfulness.py",
+            "maps.py",
+            "pipeline.py",
         ),
         maps=map_shards,
         data="results/data/{dataset}.npz",
@@ -31,7 +33,7 @@ rule score:
 
 rule summarize_scores:
     input:
-        code("metrics/__init__.py", "metrics/faithfulness.py"),
+        code("metrics/__init__.py", "metrics/faithfulness.py", "pipeline.py"),
         scores=score_tables(),
     output:
         report(

@@ -94,16 +94,6 @@ class Explainer:
         raise NotImplementedError
 
 
-def normalize01(maps):
-    """Per-sample min-max scaling to [0, 1]; constant maps become zeros."""
-    maps = np.asarray(maps, dtype=np.float32)
-    flat = maps.reshape(len(maps), -1)
-    low = flat.min(axis=1, keepdims=True) if flat.size else flat
-    span = flat.max(axis=1, keepdims=True) - low if flat.size else flat
-    scaled = np.divide(flat - low, span, out=np.zeros_like(flat), where=span > 0)
-    return scaled.reshape(maps.shape)
-
-
 def upsample(maps, size):
     """Resize (n, *spatial) maps to `size`: linear for 1-D, bilinear for 2-D."""
     import tensorflow as tf

@@ -5,7 +5,8 @@ weights."""
 import numpy as np
 import tensorflow as tf
 
-from vxai.methods.base import Explainer, normalize01, register, upsample
+from vxai.maps import normalize01
+from vxai.methods.base import Explainer, register, upsample
 from vxai.models.graph import activations_and_logits, head_after, resolve_layer
 
 

@@ -15,6 +15,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from vxai.maps import normalize01
+
 VARIANTS = ("", "_exact", "_soft")
 
 
@@ -40,14 +42,6 @@ def keep_mask_exact(maps, k, rng):
     return keep.reshape(np.shape(maps))
 
 
-def normalized(maps):
-    """Per-sample min-max scaling to [0, 1] (constant maps become zeros)."""
-    flat = np.asarray(maps, dtype=np.float64).reshape(len(maps), -1)
-    low, span = flat.min(axis=1, keepdims=True), np.ptp(flat, axis=1, keepdims=True)
-    scaled = np.divide(flat - low, span, out=np.zeros_like(flat), where=span > 0)
-    return scaled.reshape(np.shape(maps))
-
-
 def masked_inputs(x, keep):
     """Zero every channel of the features not kept."""
     return np.where(keep[..., None], x, 0).astype(x.dtype)
@@ -67,7 +61,7 @@ def drop_increase(predict, x, maps, classes, k, batch_size=64, seed=0):
         columns["Y"].append(predict(xb)[rows, cb])
         columns["O"].append(predict(masked_inputs(xb, keep))[rows, cb])
         columns["O_exact"].append(predict(masked_inputs(xb, keep_mask_exact(mb, k, rng)))[rows, cb])
-        soft = (xb * normalized(mb)[..., None]).astype(xb.dtype)
+        soft = (xb * normalize01(mb)[..., None]).astype(xb.dtype)
         columns["O_soft"].append(predict(soft)[rows, cb])
         columns["kept_fraction"].append(keep.reshape(len(xb), -1).mean(axis=1))
     table = pd.DataFrame({key: np.concatenate(v) if v else [] for key, v in columns.items()})

@@ -12,7 +12,7 @@ def spatial_layers(model):
         layer.name
         for layer in model.layers
         if not isinstance(layer, keras.layers.InputLayer)
-        and len(getattr(layer, "output").shape) == rank
+        and len(layer.output.shape) == rank
     ]
 
 
