@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 
 from vxai import evaluation
-from vxai.data.inputs import load_arrays, load_maps, load_test_set, model_inputs, subset_indices
+from vxai.data.inputs import (load_arrays, load_maps, load_test_set, load_test_support,
+                              model_inputs, subset_indices)
 from vxai.errors import UserError
 from vxai.io import save_csv, save_json, save_npz
 from vxai.models.loading import load_model
@@ -88,6 +89,12 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     table["correct"] = classes == y
     for key in sorted(k for k in maps if k.startswith("extra_")):
         table[key.removeprefix("extra_")] = maps[key]
+    support = load_test_support(data_path, test_samples)
+    if support is not None and np.isfinite(support).all():
+        from vxai.metrics.localization import localization_scores
+
+        for key, values in localization_scores(maps["maps"], support).items():
+            table[key] = values
     save_csv(output, table, float_format="%.8g")
     print(f"Drop% {100 * table['drop'].mean():.2f}  Increase% {100 * table['increase'].mean():.2f}")
 

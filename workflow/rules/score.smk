@@ -5,6 +5,7 @@ rule score:
             "models/loading.py",
             "metrics/__init__.py",
             "metrics/faithfulness.py",
+            "metrics/localization.py",
             "maps.py",
             "pipeline.py",
         ),

@@ -40,6 +40,15 @@ def load_test_set(path, limit=None):
     return data["x_test"][idx], data["y_test"][idx], data["ids_test"][idx], data["class_names"]
 
 
+def load_test_support(path, limit=None):
+    """MNIST-1D's per-point template support of the test subset, or None for other data."""
+    with np.load(path, allow_pickle=False) as data:
+        if "support_test" not in data.files:
+            return None
+        support = data["support_test"]
+    return support[subset_indices(len(support), limit)]
+
+
 def model_inputs(x, input_shape, batch_size=256):
     """Float32 model inputs from raw arrays: signals get a channel axis; images are resized
     bilinearly to the model's spatial size; uint8 pixels are scaled to [0, 1]."""

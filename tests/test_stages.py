@@ -1,4 +1,5 @@
-"""Explain shards: the union of shards equals one unsharded job, also for seeded methods."""
+"""Explain and score stages on tiny data: shards add up to one unsharded job (also for
+seeded methods), and scores carry the template localization when the data has support."""
 
 import numpy as np
 import pytest
@@ -18,7 +19,8 @@ def tiny(tmp_path):
     rng = np.random.default_rng(0)
     np.savez(tmp_path / "data.npz", x_test=rng.normal(size=(20, 40)), y_test=rng.integers(0, 10, 20),
              ids_test=np.array([f"test/{i:05d}" for i in range(20)]),
-             class_names=np.array([str(d) for d in range(10)]))
+             class_names=np.array([str(d) for d in range(10)]),
+             support_test=(rng.random((20, 40)) > 0.7).astype(float))
     return tmp_path
 
 
@@ -38,3 +40,20 @@ def test_maps_do_not_depend_on_the_shard_count(tiny, method, params):
     np.testing.assert_array_equal(one["ids"], three["ids"])
     np.testing.assert_allclose(one["maps"], three["maps"], atol=1e-6)
     np.testing.assert_allclose(one["maps_normalized"], three["maps_normalized"], atol=1e-6)
+
+
+def test_scores_include_drop_variants_and_template_localization(tiny):
+    import pandas as pd
+
+    from vxai.pipeline import score_method
+
+    explain_shard(tiny / "data.npz", tiny / "model.keras", "gradcam", {}, None, 1, 0, 8, 1,
+                  tiny / "maps.npz")
+    score_method([str(tiny / "maps.npz")], tiny / "data.npz", tiny / "model.keras", 0.3, None, 8,
+                 1, tiny / "scores.csv")
+    scores = pd.read_csv(tiny / "scores.csv")
+    assert len(scores) == 20
+    for column in ("drop", "drop_exact", "drop_soft", "increase", "kept_fraction",
+                   "pointing_game", "relevance_mass", "template_iou", "label_name"):
+        assert column in scores
+    assert scores["pointing_game"].isin([0, 1]).all()
