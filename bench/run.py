@@ -71,11 +71,10 @@ def best_rate(fn, n, repeats=3):
 
 
 def plain_rates(model, x, batch_size):
+    import keras
     import tensorflow as tf
 
     from vxai.models.graph import logits_tensor
-
-    import keras
 
     logits = keras.Model(model.input, logits_tensor(model))
     forward = tf.function(lambda b: model(b, training=False))
@@ -96,13 +95,14 @@ def plain_rates(model, x, batch_size):
 
 
 def main():
-    from vxai.catalog import METHOD_MODULES
+    from vxai.catalog import METHOD_FAMILIES
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=64, help="inputs per model")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--models", default="mnist1d,hmt")
-    parser.add_argument("--methods", default=",".join(METHOD_MODULES))
+    parser.add_argument("--methods", default=",".join(
+        m for m, family in METHOD_FAMILIES.items() if family != "baseline"))
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     args = parser.parse_args()
     configure_tensorflow(args.threads, seed=0)
@@ -121,7 +121,7 @@ def main():
             explainer = get_method(method)(model, batch_size=args.batch_size,
                                            **BUDGETS.get(method, {}))
             explainer.explain(x[:2], targets[:2])  # compile
-            maps_per_s = best_rate(lambda: explainer.explain(x, targets), n, repeats=1)
+            maps_per_s = best_rate(lambda: explainer.explain(x, targets), n, repeats=2)
             kind, passes = COST[method][0], COST[method][1](explainer)
             if kind == "gradient":
                 ratio = fwd_bwd / maps_per_s

@@ -106,3 +106,17 @@ def test_soft_variant_multiplies_by_the_normalized_map(channels):
         assert table["O_soft"][i] == pytest.approx(o, rel=1e-5)
         assert table["drop_soft"][i] == pytest.approx(max(0, y - o) / y, rel=1e-5)
         assert table["increase_soft"][i] == int(o > y)
+
+
+def test_method_comparison_counts_lower_drops():
+    from vxai.metrics.faithfulness import compare_methods
+
+    labels = ["a", "a", "b", "b"]
+    tables = {"m1": pd.DataFrame({"drop": [0.1, 0.5, 0.2, 0.3], "label_name": labels}),
+              "m2": pd.DataFrame({"drop": [0.2, 0.4, 0.2, 0.9], "label_name": labels})}
+    table = compare_methods(tables).set_index(["subset", "method_a", "method_b"])
+    assert table.loc[("all", "m1", "m2"), "a_lower"] == pytest.approx(0.5)
+    assert table.loc[("all", "m2", "m1"), "a_lower"] == pytest.approx(0.25)
+    assert table.loc[("all", "m1", "m2"), "tie"] == pytest.approx(0.25)
+    assert table.loc[("class b", "m1", "m2"), "a_lower"] == pytest.approx(0.5)
+    assert table.loc[("class a", "m2", "m1"), "n"] == 2

@@ -99,19 +99,25 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     print(f"Drop% {100 * table['drop'].mean():.2f}  Increase% {100 * table['increase'].mean():.2f}")
 
 
-def summarize_scores(score_paths, seed, output):
+def summarize_scores(score_paths, seed, outputs):
     """Drop%/Increase% (all variants) with bootstrap intervals per dataset and method:
-    overall, for correctly and wrongly classified samples, and per true class."""
-    from vxai.metrics.faithfulness import summarize
+    overall, for correctly and wrongly classified samples, and per true class; and the
+    method-versus-method table of how often each method has the lower per-sample drop."""
+    from vxai.metrics.faithfulness import compare_methods, summarize
 
-    rows = []
+    rows, tables = [], {}
     for path in score_paths:
         dataset, method = path.split("/")[-3], path.split("/")[-1].removesuffix(".csv")
         scores = pd.read_csv(path)
+        tables.setdefault(dataset, {})[method] = scores
         subsets = [("all", scores), ("correct", scores[scores["correct"]]),
                    ("misclassified", scores[~scores["correct"]])]
         subsets += [(f"class {c}", part) for c, part in scores.groupby("label_name")]
         for subset, part in subsets:
             rows.append({"dataset": dataset, "method": method, "subset": subset,
                          **summarize(part, seed=seed)})
-    save_csv(output, pd.DataFrame(rows), float_format="%.6g")
+    save_csv(outputs.faithfulness, pd.DataFrame(rows), float_format="%.6g")
+    comparison = pd.concat([compare_methods(scores).assign(dataset=dataset)
+                            for dataset, scores in tables.items()], ignore_index=True)
+    save_csv(outputs.comparison, comparison[["dataset", *comparison.columns[:-1]]],
+             float_format="%.6g")

@@ -100,10 +100,17 @@ def render_appendix(inputs, config, datasets, output):
         undefined=jinja2.StrictUndefined,
     )
     faithfulness = pd.read_csv(inputs.faithfulness)
+    comparison = pd.read_csv(inputs.comparison).query("subset == 'all'")
+    win_rates = {
+        dataset: part.pivot(index="method_a", columns="method_b", values="a_lower")
+        .reindex(index=config[dataset]["methods"], columns=config[dataset]["methods"])
+        for dataset, part in comparison.groupby("dataset")
+    }
     context = {
         "title": config["report"]["title"],
         "datasets": [_dataset_section(d, inputs, _method_rows(config, d)) for d in datasets],
         "faithfulness": faithfulness.to_dict("records"),
+        "win_rates": win_rates,
         "keep_fraction": {d: config[d]["keep_fraction"] for d in datasets},
         "provenance": provenance(config),
     }

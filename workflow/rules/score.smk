@@ -37,11 +37,17 @@ rule summarize_scores:
         code("metrics/__init__.py", "metrics/faithfulness.py", "pipeline.py"),
         scores=score_tables(),
     output:
-        report(
+        faithfulness=report(
             "results/summary/faithfulness.csv",
             caption="../report/faithfulness.rst",
             category="Faithfulness",
             labels={"table": "Drop% and Increase%"},
+        ),
+        comparison=report(
+            "results/summary/method_comparison.csv",
+            caption="../report/method_comparison.rst",
+            category="Faithfulness",
+            labels={"table": "method versus method"},
         ),
     log:
         "logs/summary/faithfulness.log",
