@@ -16,5 +16,7 @@ with report_errors():
         snakemake.params.test_samples,
         snakemake.params.batch_size,
         snakemake.params.seed,
-        snakemake.output[0],
+        snakemake.output.scores,
+        dict(snakemake.params.curves),
+        snakemake.output.curves,
     )

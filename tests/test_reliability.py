@@ -67,6 +67,7 @@ def test_a_method_parameter_reruns_only_that_methods_jobs(smoke_run):
         ("explain", "dataset=mnist1d, method=smoothgrad, shard=0"),
         ("score", "dataset=mnist1d, method=smoothgrad"),
         ("maps_gallery", "dataset=mnist1d"),
+        ("curves_figure", "dataset=mnist1d"),
     }
 
 
@@ -77,7 +78,8 @@ def test_editing_a_method_module_reruns_only_that_methods_jobs(smoke_run):
     assert jobs == REPORT_JOBS | {
         (rule, f"dataset={d}, method=lrp" + (", shard=0" if rule == "explain" else ""))
         for rule in ("explain", "score") for d in ("mnist1d", "hmt")
-    } | {("maps_gallery", "dataset=mnist1d"), ("maps_gallery", "dataset=hmt")}
+    } | {(figure, f"dataset={d}") for figure in ("maps_gallery", "curves_figure")
+         for d in ("mnist1d", "hmt")}
 
 
 def test_mnist1d_epochs_rerun_mnist1d_downstream_and_nothing_of_hmt(smoke_run):
@@ -86,7 +88,8 @@ def test_mnist1d_epochs_rerun_mnist1d_downstream_and_nothing_of_hmt(smoke_run):
     jobs = planned_jobs(workdir, *configs) - REPORT_JOBS
     assert all("dataset=mnist1d" in wildcards for _, wildcards in jobs), jobs
     assert {rule for rule, _ in jobs} == {
-        "train_model", "evaluate", "evaluation_figures", "explain", "score", "maps_gallery"}
+        "train_model", "evaluate", "evaluation_figures", "explain", "score", "maps_gallery",
+        "curves_figure"}
 
 
 def test_editing_the_template_reruns_only_the_report(smoke_run):

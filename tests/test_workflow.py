@@ -37,7 +37,8 @@ def test_dry_run_of_the_default_config_lists_every_job(tmp_path):
                  for d in ("mnist1d", "hmt"))
     assert counts == {
         "hmt_download": 1, "mnist1d_data": 1, "hmt_data": 1, "train_model": 2, "evaluate": 2,
-        "explain": shards, "evaluation_figures": 8, "maps_gallery": 2, "score": methods,
+        "explain": shards, "evaluation_figures": 8, "maps_gallery": 2, "curves_figure": 2,
+        "score": methods,
         "summarize_scores": 1, "appendix": 1, "all": 1,
     }
     assert methods == 22  # every method of both groups and the two baselines, both datasets

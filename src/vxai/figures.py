@@ -66,3 +66,12 @@ def maps_gallery(dataset, inputs, methods, test_samples, input_size, output):
         f"{class_names[y[i]]}\npred {class_names[predictions['predicted'][i]]}" for i in picks
     ]
     save_figure(output, plots.maps_gallery(shown, titles, method_maps, templates))
+
+
+def curves_figure(curve_paths, methods, output):
+    """Mean deletion and insertion curves of every method of a dataset."""
+    curves = {}
+    for method, path in zip(methods, curve_paths):
+        data = load_arrays(path)
+        curves[method] = (data["fractions"], data["deletion"], data["insertion"])
+    save_figure(output, plots.deletion_insertion_curves(curves))

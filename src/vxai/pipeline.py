@@ -8,6 +8,7 @@ from vxai.data.inputs import (load_arrays, load_maps, load_test_set, load_test_s
                               model_inputs, subset_indices)
 from vxai.errors import UserError
 from vxai.io import save_csv, save_json, save_npz
+from vxai.maps import normalize01
 from vxai.models.loading import load_model
 
 
@@ -49,7 +50,6 @@ def explain_shard(data_path, model_path, method, method_params, test_samples, n_
                   shard, batch_size, seed, output):
     """Explain the predicted class of one shard of the test subset; save raw and [0, 1] maps."""
     from vxai.methods import get_method
-    from vxai.maps import normalize01
 
     model = load_model(model_path)
     x, _, ids, _ = _test_inputs(data_path, model, test_samples)
@@ -64,8 +64,9 @@ def explain_shard(data_path, model_path, method, method_params, test_samples, n_
 
 
 def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, batch_size, seed,
-                 output):
-    """Per-sample Drop/Increase of one method's maps on the test subset."""
+                 output, curves=None, curves_output=None):
+    """Per-sample Drop/Increase (and, with `curves` settings, deletion/insertion areas) of
+    one method's maps on the test subset; the curves themselves go to `curves_output`."""
     from vxai.metrics.faithfulness import drop_increase
 
     model = load_model(model_path)
@@ -89,6 +90,9 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     table["correct"] = classes == y
     for key in sorted(k for k in maps if k.startswith("extra_")):
         table[key.removeprefix("extra_")] = maps[key]
+    if curves is not None:
+        table["deletion_auc"], table["insertion_auc"] = np.nan, np.nan
+        _score_curves(predict, x, maps["maps"], classes, curves, batch_size, table, curves_output)
     support = load_test_support(data_path, test_samples)
     if support is not None and np.isfinite(support).all():
         from vxai.metrics.localization import localization_scores
@@ -97,6 +101,21 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
             table[key] = values
     save_csv(output, table, float_format="%.8g")
     print(f"Drop% {100 * table['drop'].mean():.2f}  Increase% {100 * table['increase'].mean():.2f}")
+
+
+def _score_curves(predict, x, maps, classes, settings, batch_size, table, output):
+    from vxai.metrics.curves import area, blurred, deletion_insertion
+
+    picked = subset_indices(len(x), settings["samples"])
+    xs = x[picked]
+    sigma = settings["blur_sigma"]
+    start = blurred(xs, sigma) if sigma and xs.ndim == 4 else np.zeros_like(xs)
+    deletion, insertion, fractions = deletion_insertion(
+        predict, xs, maps[picked], classes[picked], settings["step"], start, batch_size)
+    table.loc[picked, "deletion_auc"] = area(deletion, fractions)
+    table.loc[picked, "insertion_auc"] = area(insertion, fractions)
+    save_npz(output, positions=picked, fractions=fractions, deletion=deletion,
+             insertion=insertion)
 
 
 def summarize_scores(score_paths, seed, outputs):

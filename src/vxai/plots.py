@@ -125,3 +125,23 @@ def maps_gallery(inputs, titles, method_maps, templates=None):
                 ax.set_ylabel(method, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def deletion_insertion_curves(curves):
+    """Mean deletion and insertion curves per method: {method: (fractions, deletion,
+    insertion)} with per-sample curves (n, points); the legend gives the mean areas."""
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.4), sharey=True)
+    cmap = plt.get_cmap("tab20")
+    for k, (method, (fractions, deletion, insertion)) in enumerate(curves.items()):
+        for ax, values in zip(axes, (deletion, insertion)):
+            auc = np.trapezoid(values, fractions, axis=1).mean()
+            ax.plot(fractions, values.mean(axis=0), color=cmap(k % 20), lw=1.2,
+                    label=f"{method} ({auc:.3f})")
+    for ax, title in zip(axes, ("deletion (lower is better)", "insertion (higher is better)")):
+        ax.set_title(title)
+        ax.set_xlabel("fraction of features removed / inserted")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=6, title="method (mean area)", title_fontsize=6)
+    axes[0].set_ylabel("probability of the predicted class")
+    fig.tight_layout()
+    return fig

@@ -82,6 +82,7 @@ def _dataset_section(name, inputs, methods):
         "model": info,
         "figures": figures,
         "gallery": embed_png(pick(inputs.galleries)),
+        "curves": embed_png(pick(inputs.curves)),
         "methods": methods,
         "ranked": pd.read_csv(pick(inputs.ranked)).query("kind == 'unordered'").head(5)
         .to_dict("records"),

@@ -25,3 +25,32 @@ rule maps_gallery:
         input_size=lambda wildcards: input_size(wildcards.dataset),
     script:
         "../../scripts/maps_gallery.py"
+
+
+rule curves_figure:
+    input:
+        code("plots.py", "figures.py", "data/inputs.py"),
+        curves=lambda wildcards: expand(
+            "results/{dataset}/curves/{method}.npz",
+            dataset=wildcards.dataset,
+            method=methods(wildcards.dataset),
+        ),
+    output:
+        report(
+            "results/{dataset}/figures/curves.png",
+            caption="../report/curves.rst",
+            category="Faithfulness",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "figure": "deletion and insertion curves"},
+        ),
+    log:
+        "logs/{dataset}/curves_figure.log",
+    conda:
+        "../envs/vxai.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    params:
+        methods=lambda wildcards: methods(wildcards.dataset),
+    script:
+        "../../scripts/curves_figure.py"

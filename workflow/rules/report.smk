@@ -10,6 +10,7 @@ rule appendix:
         info=expand("results/models/{dataset}_info.json", dataset=DATASETS),
         eval_figures=[path for dataset in DATASETS for path in eval_figures(dataset)],
         galleries=expand("results/{dataset}/figures/maps_gallery.png", dataset=DATASETS),
+        curves=expand("results/{dataset}/figures/curves.png", dataset=DATASETS),
         manifest="results/data/hmt_manifest.csv",
         train_benchmarks=expand(
             "benchmarks/models/{dataset}_train.tsv", dataset=trained_datasets()

@@ -6,6 +6,7 @@ rule score:
             "metrics/__init__.py",
             "metrics/faithfulness.py",
             "metrics/localization.py",
+            "metrics/curves.py",
             "maps.py",
             "pipeline.py",
         ),
@@ -13,7 +14,8 @@ rule score:
         data="results/data/{dataset}.npz",
         model="results/models/{dataset}.keras",
     output:
-        "results/{dataset}/scores/{method}.csv",
+        scores="results/{dataset}/scores/{method}.csv",
+        curves="results/{dataset}/curves/{method}.npz",
     log:
         "logs/{dataset}/score/{method}.log",
     benchmark:
@@ -28,6 +30,7 @@ rule score:
         test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
         batch_size=lambda wildcards: config[wildcards.dataset]["explain"]["batch_size"],
         seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method, "score"),
+        curves=lambda wildcards: config[wildcards.dataset]["curves"],
     script:
         "../../scripts/score.py"
 

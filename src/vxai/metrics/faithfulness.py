@@ -19,6 +19,7 @@ from vxai.maps import normalize01
 
 VARIANTS = ("", "_exact", "_soft")
 LOCALIZATION = ("pointing_game", "relevance_mass", "template_iou")
+CURVES = ("deletion_auc", "insertion_auc")
 
 
 def keep_mask(maps, k):
@@ -97,7 +98,7 @@ def summarize(scores, seed=0):
             low, high = bootstrap_ci(values, seed=seed)
             row[f"{name}_lo"], row[f"{name}_hi"] = 100 * low, 100 * high
     row["mean_kept_fraction"] = float(scores["kept_fraction"].mean()) if len(scores) else float("nan")
-    for column in LOCALIZATION:  # MNIST-1D only: agreement with the digit template
+    for column in LOCALIZATION + CURVES:  # template agreement is MNIST-1D only
         row[column] = float(scores[column].mean()) if column in scores and len(scores) else float("nan")
     return row
 
