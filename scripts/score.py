@@ -1,11 +1,11 @@
-"""Score one method's maps: per-sample Drop and Increase."""
+"""Score one method: Drop/Increase and curves of its maps, and the randomization sanity check."""
 
 from vxai.runtime import configure_tensorflow, log_to, report_errors
 
 log_to(snakemake.log[0])
 configure_tensorflow(snakemake.threads)
 
-from vxai.pipeline import score_method  # noqa: E402
+from vxai.pipeline import sanity_check, score_method  # noqa: E402
 
 with report_errors():
     score_method(
@@ -19,4 +19,15 @@ with report_errors():
         snakemake.output.scores,
         dict(snakemake.params.curves),
         snakemake.output.curves,
+    )
+    sanity_check(
+        snakemake.input.data,
+        snakemake.input.model,
+        snakemake.wildcards.method,
+        dict(snakemake.params.method_params),
+        snakemake.params.test_samples,
+        snakemake.params.sanity_samples,
+        snakemake.params.batch_size,
+        snakemake.params.seed,
+        snakemake.output.sanity,
     )

@@ -103,6 +103,25 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     print(f"Drop% {100 * table['drop'].mean():.2f}  Increase% {100 * table['increase'].mean():.2f}")
 
 
+def sanity_check(data_path, model_path, method, method_params, test_samples, n_samples,
+                 batch_size, seed, output):
+    """Cascading randomization of the model for one method on a few test samples."""
+    from vxai.methods import get_method
+    from vxai.metrics.sanity import cascading_randomization
+
+    model = load_model(model_path)
+    x, _, _, _ = _test_inputs(data_path, model, test_samples)
+    x = x[subset_indices(len(x), n_samples)]
+    explainer = get_method(method)
+
+    def make(m):
+        return explainer(m, batch_size=batch_size, seed=seed, **method_params)
+
+    rows = cascading_randomization(make, model, x, seed)
+    save_csv(output, pd.DataFrame(rows), float_format="%.6g")
+    print(pd.DataFrame(rows).to_string(index=False))
+
+
 def _score_curves(predict, x, maps, classes, settings, batch_size, table, output):
     from vxai.metrics.curves import area, blurred, deletion_insertion
 

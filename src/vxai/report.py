@@ -50,6 +50,20 @@ def provenance(config):
     }
 
 
+def _sanity_rows(paths, config):
+    """Per dataset and method: the rank correlation once every layer is random, and a flag."""
+    rows = []
+    for path in paths:
+        dataset, method = path.split("/")[-3], path.split("/")[-1].removesuffix(".csv")
+        table = pd.read_csv(path)
+        final = float(table["spearman_mean"].iloc[-1]) if len(table) else float("nan")
+        threshold = config[dataset]["sanity"]["threshold"]
+        rows.append({"dataset": dataset, "method": method, "steps": len(table),
+                     "first": float(table["spearman_mean"].iloc[0]) if len(table) else float("nan"),
+                     "final": final, "flagged": bool(final > threshold), "threshold": threshold})
+    return rows
+
+
 def _method_rows(config, dataset):
     """Name, family and parameters of each configured method of a dataset."""
     rows = []
@@ -112,6 +126,7 @@ def render_appendix(inputs, config, datasets, output):
         "datasets": [_dataset_section(d, inputs, _method_rows(config, d)) for d in datasets],
         "faithfulness": faithfulness.to_dict("records"),
         "win_rates": win_rates,
+        "sanity": _sanity_rows(inputs.sanity, config),
         "keep_fraction": {d: config[d]["keep_fraction"] for d in datasets},
         "provenance": provenance(config),
     }

@@ -4,6 +4,7 @@ rule appendix:
         template=str(TEMPLATES / "appendix.html.j2"),
         faithfulness="results/summary/faithfulness.csv",
         comparison="results/summary/method_comparison.csv",
+        sanity=sanity_tables(),
         metrics=expand("results/{dataset}/eval/metrics.json", dataset=DATASETS),
         ranked=expand("results/{dataset}/eval/confusions_ranked.csv", dataset=DATASETS),
         confusion=expand("results/{dataset}/eval/confusion.csv", dataset=DATASETS),

@@ -1,14 +1,16 @@
 rule score:
     input:
-        code(
+        lambda wildcards: code(
             "data/inputs.py",
             "models/loading.py",
+            "models/graph.py",
             "metrics/__init__.py",
             "metrics/faithfulness.py",
             "metrics/localization.py",
             "metrics/curves.py",
-            "maps.py",
+            "metrics/sanity.py",
             "pipeline.py",
+            *method_modules(wildcards.method),
         ),
         maps=map_shards,
         data="results/data/{dataset}.npz",
@@ -16,6 +18,17 @@ rule score:
     output:
         scores="results/{dataset}/scores/{method}.csv",
         curves="results/{dataset}/curves/{method}.npz",
+        sanity=report(
+            "results/{dataset}/sanity/{method}.csv",
+            caption="../report/sanity.rst",
+            category="Faithfulness",
+            subcategory="{dataset}",
+            labels={
+                "dataset": "{dataset}",
+                "method": "{method}",
+                "table": "sanity check",
+            },
+        ),
     log:
         "logs/{dataset}/score/{method}.log",
     benchmark:
@@ -31,6 +44,11 @@ rule score:
         batch_size=lambda wildcards: config[wildcards.dataset]["explain"]["batch_size"],
         seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method, "score"),
         curves=lambda wildcards: config[wildcards.dataset]["curves"],
+        method_params=lambda wildcards: config[wildcards.dataset]["methods"][
+            wildcards.method
+        ]
+        or {},
+        sanity_samples=lambda wildcards: config[wildcards.dataset]["sanity"]["samples"],
     script:
         "../../scripts/score.py"
 
