@@ -56,7 +56,7 @@ def load_models(names):
                     yield name, load_model(path)
                     break
             else:
-                print(f"# no HMT model found; skipping hmt", file=sys.stderr)
+                print("# no HMT model found; skipping hmt", file=sys.stderr)
 
 
 def best_rate(fn, n, repeats=3):
