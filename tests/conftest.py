@@ -27,6 +27,15 @@ def shared(*parts):
     return path
 
 
+def linear_softmax(weights):
+    """predict(x) of a linear softmax model over the flattened input."""
+    def predict(x):
+        logits = x.reshape(len(x), -1) @ weights
+        e = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+    return predict
+
+
 def synthetic_tile(label, index, size=150):
     """A deterministic RGB tile whose colour depends on the class."""
     rng = np.random.default_rng(1000 * label + index)

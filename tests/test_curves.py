@@ -3,15 +3,8 @@
 import numpy as np
 import pytest
 
+from conftest import linear_softmax
 from vxai.metrics.curves import area, blurred, curve_points, deletion_insertion
-
-
-def linear_softmax(weights):
-    def predict(x):
-        logits = x.reshape(len(x), -1) @ weights
-        e = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
-    return predict
 
 
 def reference(predict, x, maps, classes, step, start):

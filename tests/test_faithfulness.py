@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import linear_softmax
 from vxai.metrics.faithfulness import drop_increase, keep_mask, summarize
 
 
@@ -20,14 +21,6 @@ def reference(predict, x, maps, classes, k):
         y, o = predict(xi[None])[0, c], predict(masked[None])[0, c]
         rows.append((y, o, max(0.0, y - o) / y, int(o > y)))
     return np.array(rows)
-
-
-def linear_softmax(weights):
-    def predict(x):
-        logits = x.reshape(len(x), -1) @ weights
-        e = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return e / e.sum(axis=1, keepdims=True)
-    return predict
 
 
 def test_threshold_is_the_m_plus_first_largest_and_ties_keep_fewer():
@@ -61,6 +54,8 @@ def test_batched_result_equals_per_sample_definition(shape, channels, k):
     classes = predict(x).argmax(axis=1)
     table = drop_increase(predict, x, maps, classes, k, batch_size=5)
     expected = reference(predict, x, maps, classes, k)
+    known = drop_increase(predict, x, maps, classes, k, batch_size=5, probs=predict(x))
+    np.testing.assert_allclose(known[["Y", "O", "drop"]], table[["Y", "O", "drop"]], rtol=1e-6)
     np.testing.assert_allclose(table[["Y", "O", "drop", "increase"]].to_numpy(), expected, rtol=1e-5)
 
 

@@ -80,8 +80,9 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     def predict(batch):
         return model.predict(batch, batch_size=batch_size, verbose=0)
 
-    classes = predict(x).argmax(axis=1)
-    table = drop_increase(predict, x, maps["maps"], classes, keep_fraction, batch_size, seed)
+    probs = predict(x)
+    classes = probs.argmax(axis=1)
+    table = drop_increase(predict, x, maps["maps"], classes, keep_fraction, batch_size, seed, probs)
     table.insert(0, "id", ids)
     table.insert(1, "label", y)
     table.insert(2, "label_name", np.asarray(class_names)[y])

@@ -49,10 +49,11 @@ def masked_inputs(x, keep):
     return np.where(keep[..., None], x, 0).astype(x.dtype)
 
 
-def drop_increase(predict, x, maps, classes, k, batch_size=64, seed=0):
+def drop_increase(predict, x, maps, classes, k, batch_size=64, seed=0, probs=None):
     """Per-sample Drop/Increase table for maps of the predicted `classes` of inputs `x`,
-    with the tie-exact and soft variants. `predict(batch) -> probabilities`; masked inputs
-    are built one batch at a time."""
+    with the tie-exact and soft variants. `predict(batch) -> probabilities`; `probs` are
+    the probabilities of the full inputs if already known; masked inputs are built one
+    batch at a time."""
     rng = np.random.default_rng(seed)
     columns = {name: [] for name in ("Y", "O", "O_exact", "O_soft", "kept_fraction")}
     for start in range(0, len(x), batch_size):
@@ -60,7 +61,7 @@ def drop_increase(predict, x, maps, classes, k, batch_size=64, seed=0):
         xb, cb, mb = x[sl], classes[sl], maps[sl]
         rows = np.arange(len(xb))
         keep = keep_mask(mb, k)
-        columns["Y"].append(predict(xb)[rows, cb])
+        columns["Y"].append((predict(xb) if probs is None else probs[sl])[rows, cb])
         columns["O"].append(predict(masked_inputs(xb, keep))[rows, cb])
         columns["O_exact"].append(predict(masked_inputs(xb, keep_mask_exact(mb, k, rng)))[rows, cb])
         soft = (xb * normalize01(mb)[..., None]).astype(xb.dtype)
