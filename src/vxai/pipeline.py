@@ -4,10 +4,10 @@ import numpy as np
 import pandas as pd
 
 from vxai import evaluation
-from vxai.data.inputs import (load_arrays, load_maps, load_test_set, load_test_support,
-                              model_inputs, subset_indices)
+from vxai.data.inputs import (load_maps, load_test_set, load_test_support, model_inputs,
+                              subset_indices)
 from vxai.errors import UserError
-from vxai.io import save_csv, save_json, save_npz
+from vxai.io import dataset_and_method, save_csv, save_json, save_npz
 from vxai.maps import normalize01
 from vxai.models.loading import load_model
 
@@ -40,10 +40,9 @@ def evaluate_model(data_path, model_path, test_samples, batch_size, outputs):
     print(f"accuracy {metrics['accuracy']:.4f} ({metrics['n_correct']}/{metrics['n_samples']})")
 
 
-def shard_indices(n_total, test_samples, n_shards, shard):
+def shard_indices(n_samples, n_shards, shard):
     """Positions (within the evaluated test subset) that shard `shard` of `n_shards` explains."""
-    positions = np.arange(len(subset_indices(n_total, test_samples)))
-    return np.array_split(positions, n_shards)[shard]
+    return np.array_split(np.arange(n_samples), n_shards)[shard]
 
 
 def explain_shard(data_path, model_path, method, method_params, test_samples, n_shards,
@@ -52,11 +51,11 @@ def explain_shard(data_path, model_path, method, method_params, test_samples, n_
     from vxai.methods import get_method
 
     model = load_model(model_path)
-    x, _, ids, _ = _test_inputs(data_path, model, test_samples)
-    n_total = len(load_arrays(data_path, ["y_test"])["y_test"])
-    part = shard_indices(n_total, test_samples, n_shards, shard)
+    x, _, ids, _ = load_test_set(data_path, test_samples)
+    part = shard_indices(len(ids), n_shards, shard)
+    x = model_inputs(x[part], model.input_shape)  # only this shard's inputs are prepared
     explainer = get_method(method)(model, batch_size=batch_size, seed=seed, **method_params)
-    result = explainer.explain(x[part], progress=True, ids=ids[part])
+    result = explainer.explain(x, progress=True, ids=ids[part])
     extras = {f"extra_{key}": value for key, value in result.extras.items()}
     save_npz(output, ids=ids[part], positions=part, targets=result.targets, maps=result.maps,
              maps_normalized=normalize01(result.maps), **extras)
@@ -146,7 +145,7 @@ def summarize_scores(score_paths, seed, outputs):
 
     rows, tables = [], {}
     for path in score_paths:
-        dataset, method = path.split("/")[-3], path.split("/")[-1].removesuffix(".csv")
+        dataset, method = dataset_and_method(path)
         scores = pd.read_csv(path)
         tables.setdefault(dataset, {})[method] = scores
         subsets = [("all", scores), ("correct", scores[scores["correct"]]),

@@ -13,7 +13,7 @@ import pandas as pd
 import yaml
 
 from vxai.catalog import FAMILY_TITLES, METHOD_FAMILIES
-from vxai.io import atomic_path
+from vxai.io import atomic_path, dataset_and_method
 
 PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn", "matplotlib",
             "jinja2", "pillow", "mnist1d", "vxai")
@@ -54,7 +54,7 @@ def _sanity_rows(paths, config):
     """Per dataset and method: the rank correlation once every layer is random, and a flag."""
     rows = []
     for path in paths:
-        dataset, method = path.split("/")[-3], path.split("/")[-1].removesuffix(".csv")
+        dataset, method = dataset_and_method(path)
         table = pd.read_csv(path)
         final = float(table["spearman_mean"].iloc[-1]) if len(table) else float("nan")
         threshold = config[dataset]["sanity"]["threshold"]
