@@ -11,7 +11,11 @@ from vxai.errors import UserError
 from vxai.methods import get_method, method_names
 from vxai.methods.base import upsample
 
-FAST = {"integrated_gradients": {"steps": 16}, "smoothgrad": {"samples": 8}}
+FAST = {"integrated_gradients": {"steps": 16}, "smoothgrad": {"samples": 8},
+        "rise": {"masks": 64, "cells": 4}, "occlusion": {"window": 3, "stride": 2},
+        "lime": {"samples": 64, "segmentation": "grid"},
+        "kernelshap": {"samples": 64, "segmentation": "grid"},
+        "counterfactual": {"steps": 20, "learning_rate": 0.05}}
 
 
 def small_cnn(rank, use_bias=True, seed=0, pool="max", head="flatten"):

@@ -12,6 +12,12 @@ METHODS = {
     "integrated_gradients": ("gradients", "backprop"),
     "smoothgrad": ("gradients", "backprop"),
     "lrp": ("lrp", "backprop"),
+    "rise": ("perturbation", "perturbation"),
+    "sise": ("perturbation", "perturbation"),
+    "occlusion": ("perturbation", "perturbation"),
+    "lime": ("approximation", "approximation"),
+    "kernelshap": ("approximation", "approximation"),
+    "counterfactual": ("counterfactual", "counterfactual"),
     "random_map": ("baselines", "baseline"),
     "constant_map": ("baselines", "baseline"),
 }

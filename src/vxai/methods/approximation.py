@@ -1,0 +1,145 @@
+"""Approximation-based attributions: LIME and KernelSHAP fit a surrogate on segments (1-D:
+contiguous windows; 2-D: SLIC superpixels or a square grid) switched on or off, and each
+point or pixel gets its segment's coefficient."""
+
+import math
+from functools import lru_cache
+
+import numpy as np
+from sklearn.linear_model import Ridge
+
+from vxai.errors import UserError
+from vxai.methods.base import Explainer, register
+from vxai.methods.streaming import MaskedScores
+
+
+def segment(x, segmentation="slic", segment_size=4, n_segments=50, compactness=10.0):
+    """Integer labels 0..M-1 over the spatial axes of one input (*spatial, channels)."""
+    spatial = x.shape[:-1]
+    if len(spatial) == 1:
+        return np.arange(spatial[0]) // segment_size
+    if segmentation == "grid":
+        rows, cols = (np.arange(n) // segment_size for n in spatial)
+        labels = rows[:, None] * math.ceil(spatial[1] / segment_size) + cols[None, :]
+    elif segmentation == "slic":
+        from skimage.segmentation import slic
+
+        image = x.astype(np.float64)
+        span = np.ptp(image)
+        image = (image - image.min()) / span if span > 0 else np.zeros_like(image)
+        labels = slic(image, n_segments=n_segments, compactness=compactness, start_label=0,
+                      channel_axis=-1)
+    else:
+        raise UserError(f"unknown segmentation '{segmentation}'; use slic or grid")
+    return np.unique(labels, return_inverse=True)[1].reshape(spatial)
+
+
+class SurrogateExplainer(Explainer):
+    """Segments each input, scores `samples` on/off patterns of its segments (off = set to
+    `baseline`) in streamed batches, and fits `coefficients(Z, scores)`. The patterns for M
+    segments are drawn from (seed, M), so an input's map does not depend on its batch."""
+
+    def __init__(self, model, samples=1000, baseline=0.0, segmentation="slic", segment_size=4,
+                 n_segments=50, compactness=10.0, **kwargs):
+        super().__init__(model, **kwargs)
+        self.samples, self.baseline = int(samples), float(baseline)
+        self.segmentation = dict(segmentation=segmentation, segment_size=int(segment_size),
+                                 n_segments=int(n_segments), compactness=float(compactness))
+        self.scores = MaskedScores(self.model, self.batch_size)
+
+    def patterns(self, n_segments, rng):
+        """Binary (samples, M) matrix and per-row weights."""
+        raise NotImplementedError
+
+    def coefficients(self, patterns, weights, scores, full, empty):
+        raise NotImplementedError
+
+    def extras(self, coefficients, full, empty):
+        return {}
+
+    def explain_one(self, x, target):
+        """The map of one input and its extras."""
+        labels = segment(x, **self.segmentation)
+        n_segments = int(labels.max()) + 1
+        patterns, weights = self.patterns(n_segments, np.random.default_rng([self.seed, n_segments]))
+        rows = np.concatenate([np.ones((1, n_segments)), np.zeros((1, n_segments)), patterns])
+        scores = np.concatenate([
+            self.scores(x, target, rows[start : start + self.batch_size][:, labels], self.baseline)
+            for start in range(0, len(rows), self.batch_size)])
+        full, empty = scores[0], scores[1]
+        coefficients = self.coefficients(patterns, weights, scores[2:], full, empty)
+        return coefficients[labels], self.extras(coefficients, full, empty)
+
+    def explain_batch(self, x, targets):
+        results = [self.explain_one(x[i], targets[i]) for i in range(len(x))]
+        extras = {key: np.array([r[1][key] for r in results]) for key in results[0][1]}
+        return np.stack([r[0] for r in results]), extras
+
+
+@register("lime")
+class LIME(SurrogateExplainer):
+    """LIME (Ribeiro et al. 2016): the first pattern keeps every segment, the rest keep each
+    with probability 1/2; weights exp(-d^2 / (2 width^2)) with d the cosine distance between
+    the pattern and all-ones; weighted ridge regression (`alpha`) with an intercept."""
+
+    def __init__(self, model, kernel_width=0.25, alpha=1.0, **kwargs):
+        super().__init__(model, **kwargs)
+        self.kernel_width, self.alpha = float(kernel_width), float(alpha)
+
+    def patterns(self, n_segments, rng):
+        patterns = (rng.random((self.samples, n_segments)) < 0.5).astype(np.float32)
+        patterns[0] = 1.0
+        on = patterns.sum(axis=1)
+        distance = 1.0 - np.sqrt(on / n_segments)  # cosine distance to all-ones
+        return patterns, np.exp(-(distance**2) / (2 * self.kernel_width**2))
+
+    def coefficients(self, patterns, weights, scores, full, empty):
+        ridge = Ridge(alpha=self.alpha, fit_intercept=True)
+        ridge.fit(patterns, scores, sample_weight=weights)
+        return ridge.coef_.astype(np.float32)
+
+
+@lru_cache(maxsize=8)
+def _all_coalitions(n_segments):
+    codes = np.arange(1, 2**n_segments - 1)
+    return ((codes[:, None] >> np.arange(n_segments)) & 1).astype(np.float32)
+
+
+@register("kernelshap")
+class KernelSHAP(SurrogateExplainer):
+    """KernelSHAP (Lundberg and Lee 2017). With 2^M - 2 <= `samples` every coalition is
+    used with the Shapley kernel weight (M - 1) / (C(M, s) s (M - s)), which gives the exact
+    Shapley values; otherwise coalition sizes are drawn in proportion to the kernel's total
+    weight per size, then members uniformly, with equal weights. The weighted least squares
+    is solved under the efficiency constraint sum(phi) = f(x) - f(baseline). Extras: that
+    difference and the efficiency error."""
+
+    def patterns(self, n_segments, rng):
+        if n_segments < 2:
+            raise UserError("kernelshap needs at least 2 segments; use smaller segments")
+        if 2**n_segments - 2 <= self.samples:
+            patterns = _all_coalitions(n_segments)
+            size = patterns.sum(axis=1)
+            weights = (n_segments - 1) / (np.array([math.comb(n_segments, int(s)) for s in size])
+                                          * size * (n_segments - size))
+            return patterns, weights
+        sizes = np.arange(1, n_segments)
+        per_size = (n_segments - 1) / (sizes * (n_segments - sizes))
+        drawn = rng.choice(sizes, size=self.samples, p=per_size / per_size.sum())
+        order = np.argsort(rng.random((self.samples, n_segments)), axis=1)
+        patterns = (np.argsort(order, axis=1) < drawn[:, None]).astype(np.float32)
+        return patterns, np.ones(self.samples)
+
+    def coefficients(self, patterns, weights, scores, full, empty):
+        # phi_M = (full - empty) - sum(others): regress y - z_M * total on z_j - z_M
+        total = full - empty
+        y = scores - empty - patterns[:, -1] * total
+        design = patterns[:, :-1] - patterns[:, -1:]
+        w = np.sqrt(weights)[:, None]
+        phi, *_ = np.linalg.lstsq(design * w, y * w[:, 0], rcond=None)
+        return np.append(phi, total - phi.sum()).astype(np.float32)
+
+    def extras(self, coefficients, full, empty):
+        total = float(full - empty)
+        return {"score_difference": total,
+                "efficiency_error": abs(float(coefficients.astype(np.float64).sum()) - total)}

@@ -1,0 +1,192 @@
+"""Perturbation-based attributions: RISE, occlusion and SISE. Each scores masked copies of
+the input with the model's class probability; masks are made one batch at a time."""
+
+import math
+
+import keras
+import numpy as np
+import tensorflow as tf
+from skimage.filters import threshold_otsu
+
+from vxai.errors import UserError
+from vxai.maps import normalize01
+from vxai.methods.base import Explainer, register, upsample
+from vxai.methods.streaming import MaskedScores
+from vxai.models.graph import logits_tensor, spatial_layers
+
+
+class PerturbationExplainer(Explainer):
+    """Masks shared by every input of the job, made `batch_size` at a time by `masks(start,
+    stop)`; each input accumulates sum_i score_i * weights(M_i), which `finish` turns into
+    the map."""
+
+    n_masks = 0
+
+    def __init__(self, model, baseline=0.0, **kwargs):
+        super().__init__(model, **kwargs)
+        self.baseline = float(baseline)
+        self.input_size = tuple(self.model.input_shape[1:-1])
+        self.scores = MaskedScores(self.model, self.batch_size)
+
+    def masks(self, start, stop):
+        """Masks start..stop-1 as a float32 array (k, *input_size), 1 = keep."""
+        raise NotImplementedError
+
+    def weights(self, masks):
+        return masks
+
+    def finish(self, totals, x, targets):
+        raise NotImplementedError
+
+    def explain_batch(self, x, targets):
+        totals = np.zeros((len(x), math.prod(self.input_size)), np.float64)
+        for start in range(0, self.n_masks, self.batch_size):
+            masks = self.masks(start, min(start + self.batch_size, self.n_masks))
+            weights = self.weights(masks).reshape(len(masks), -1).astype(np.float64)
+            for i in range(len(x)):
+                totals[i] += self.scores(x[i], targets[i], masks, self.baseline) @ weights
+        maps = self.finish(totals, x, targets)
+        return maps.reshape(len(x), *self.input_size).astype(np.float32), {}
+
+
+@register("rise")
+class RISE(PerturbationExplainer):
+    """RISE (Petsiuk et al. 2018): `masks` random binary grids of `cells` cells per axis
+    (1-D: 1 x cells), each cell kept with probability `keep_probability`, upsampled
+    (bi)linearly to (cells + 1) cell sizes, shifted at random by less than one cell and
+    cropped to the input. Saliency = sum_i p_c(x * M_i) M_i / (N p). The mask set is drawn
+    from the job's seed and shared by all of its inputs."""
+
+    def __init__(self, model, masks=1000, cells=7, keep_probability=0.5, **kwargs):
+        super().__init__(model, **kwargs)
+        if not 0 < keep_probability <= 1:
+            raise UserError(f"rise: keep_probability must be in (0, 1], got {keep_probability}")
+        self.n_masks, self.p = int(masks), float(keep_probability)
+        self.cells = int(cells)
+        self.cell = tuple(math.ceil(size / self.cells) for size in self.input_size)
+        rng = np.random.default_rng(self.seed)
+        shape = (self.n_masks, *([self.cells] * len(self.input_size)))
+        self.grids = (rng.random(shape) < self.p).astype(np.float32)
+        self.shifts = np.stack([rng.integers(0, c, self.n_masks) for c in self.cell], axis=1)
+
+    def masks(self, start, stop):
+        big = tuple((self.cells + 1) * c for c in self.cell)
+        up = upsample(self.grids[start:stop], big).numpy()
+        crops = [up[(i, *(slice(s, s + size) for s, size in
+                          zip(self.shifts[start + i], self.input_size)))]
+                 for i in range(stop - start)]
+        return np.stack(crops)
+
+    def finish(self, totals, x, targets):
+        return totals / (self.n_masks * self.p)
+
+
+@register("occlusion")
+class Occlusion(PerturbationExplainer):
+    """Occlusion (Zeiler and Fergus 2014): a `window` (points or pixels per side) slides with
+    `stride`; inside it the input is set to `baseline`. Each point gets the mean drop in
+    class probability over the windows that cover it (windows at the far edge are cut off,
+    as in Captum)."""
+
+    def __init__(self, model, window=5, stride=1, **kwargs):
+        super().__init__(model, **kwargs)
+        self.window, self.stride = int(window), int(stride)
+        if self.window > min(self.input_size) or not 1 <= self.stride <= self.window:
+            raise UserError(
+                f"occlusion: need 1 <= stride <= window <= input size {self.input_size}, got "
+                f"window {self.window}, stride {self.stride}")
+        starts = [np.arange(math.ceil((size - self.window) / self.stride) + 1) * self.stride
+                  for size in self.input_size]
+        self.corners = np.stack(np.meshgrid(*starts, indexing="ij"), -1).reshape(-1, len(starts))
+        self.n_masks = len(self.corners)
+        self.count = sum(1.0 - self.masks(i, i + 1)[0] for i in range(self.n_masks)).ravel()
+
+    def masks(self, start, stop):
+        masks = np.ones((stop - start, *self.input_size), np.float32)
+        for mask, corner in zip(masks, self.corners[start:stop]):
+            mask[tuple(slice(c, c + self.window) for c in corner)] = 0.0
+        return masks
+
+    def weights(self, masks):
+        return 1.0 - masks  # the occluded window
+
+    def finish(self, totals, x, targets):
+        whole = np.ones((1, *self.input_size), np.float32)
+        full = np.array([self.scores(x[i], targets[i], whole)[0] for i in range(len(x))])
+        return full[:, None] - totals / self.count
+
+
+def sise_layers(model):
+    """SISE's default layers: the layer feeding each pooling layer, then the last
+    convolution (in model order, without repeats)."""
+    pooling = (keras.layers.MaxPooling1D, keras.layers.MaxPooling2D,
+               keras.layers.AveragePooling1D, keras.layers.AveragePooling2D)
+    producers = {id(layer.output): layer.name for layer in model.layers}
+    names = [producers[id(layer.input)] for layer in model.layers
+             if isinstance(layer, pooling) and id(layer.input) in producers]
+    convs = [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv1D | keras.layers.Conv2D)]
+    names += convs[-1:]
+    return list(dict.fromkeys(names))
+
+
+@register("sise")
+class SISE(Explainer):
+    """SISE (Sattarzadeh et al. 2021). For each layer: keep the feature maps whose mean
+    gradient of the class logit exceeds `mu` times the largest; upsample and min-max
+    normalize them into masks; the layer's map is the sum of the masks weighted by the class
+    probability of the masked input. Fusion, from the deepest layer to the shallowest:
+    F <- normalize((F + V_l) * [F > Otsu(F)]), so the coarse, class-discriminative map of the
+    deeper blocks gates the finer detail of the shallower ones."""
+
+    def __init__(self, model, layers=None, mu=0.0, **kwargs):
+        super().__init__(model, **kwargs)
+        choices = spatial_layers(self.model)
+        self.layers = list(layers) if layers else sise_layers(self.model)
+        unknown = [name for name in self.layers if name not in choices]
+        if unknown or not self.layers:
+            raise UserError(f"sise: layers {unknown or self.layers} are not spatial layers of "
+                            f"model '{self.model.name}'; choose from: {', '.join(choices)}")
+        self.mu = float(mu)
+        self.input_size = tuple(self.model.input_shape[1:-1])
+        outputs = [self.model.get_layer(name).output for name in self.layers]
+        self.graph = keras.Model(self.model.input, [outputs, logits_tensor(self.model)])
+        self.scores = MaskedScores(self.model, self.batch_size)
+        self._gradients = tf.function(self._compute, reduce_retracing=True)
+
+    def _compute(self, x, targets):
+        with tf.GradientTape() as tape:
+            activations, logits = self.graph(x, training=False)
+            score = tf.gather(logits, targets, batch_dims=1)
+        grads = tape.gradient(score, activations)
+        means = [tf.reduce_mean(g, axis=list(range(1, len(g.shape) - 1))) for g in grads]
+        return activations, means
+
+    def layer_map(self, x, target, activations, mean_grads):
+        """One layer's visualization map for one input (activations (*spatial, channels))."""
+        keep = mean_grads > self.mu * mean_grads.max()
+        if not keep.any():
+            return np.zeros(self.input_size, np.float32)
+        channels = np.moveaxis(activations[..., keep], -1, 0)
+        maps = np.zeros(self.input_size, np.float64)
+        for start in range(0, len(channels), self.batch_size):
+            masks = normalize01(upsample(channels[start : start + self.batch_size],
+                                         self.input_size).numpy())
+            scores = self.scores(x, target, masks)
+            maps += np.tensordot(scores, masks, axes=1)
+        return maps.astype(np.float32)
+
+    def fuse(self, layer_maps):
+        """Cascade from the deepest layer (last in the list) to the shallowest."""
+        fused = normalize01(layer_maps[-1][None])[0]
+        for layer_map in reversed(layer_maps[:-1]):
+            gate = fused > threshold_otsu(fused) if np.ptp(fused) > 0 else np.ones_like(fused, bool)
+            fused = normalize01(((fused + normalize01(layer_map[None])[0]) * gate)[None])[0]
+        return fused
+
+    def explain_batch(self, x, targets):
+        activations, means = self._gradients(tf.constant(x), tf.constant(targets))
+        activations = [a.numpy() for a in activations]
+        means = [m.numpy() for m in means]
+        maps = [self.fuse([self.layer_map(x[i], targets[i], a[i], m[i])
+                           for a, m in zip(activations, means)]) for i in range(len(x))]
+        return np.stack(maps), {}
