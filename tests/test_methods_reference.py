@@ -3,6 +3,7 @@ TensorFlow model) and Captum (the same saved Keras model under the torch backend
 separate process). Deterministic methods: max |difference| of [0, 1]-normalized maps below
 1e-4; seeded noisy methods: Spearman rank correlation above 0.95."""
 
+import json
 import os
 import subprocess
 import sys
@@ -101,25 +102,71 @@ def test_smoothgrad_ranks_agree_with_tf_keras_vis(name):
         assert spearmanr(a.ravel(), b.ravel())[0] > 0.95
 
 
+CAPTUM_PARAMS = {  # vxai parameters per model; Captum gets the same ones
+    "mnist1d": {"integrated_gradients": {"steps": 32},
+                "occlusion": {"window": 5, "stride": 2, "baseline": 0.0},
+                "lime": {"samples": 300, "segment_size": 4, "baseline": 0.0},
+                "kernelshap": {"samples": 1024, "segment_size": 4, "baseline": 0.0}},
+    "hmt": {"integrated_gradients": {"steps": 32},
+            "occlusion": {"window": 56, "stride": 28, "baseline": 0.0},
+            "lime": {"samples": 200, "segmentation": "grid", "segment_size": 32, "baseline": 0.0}},
+}
+
+
+def captum_inputs(folder, name, model, x):
+    """PARAMS.json for captum_reference.py, with LIME's patterns and both surrogates' segments
+    written next to it."""
+    from vxai.methods.approximation import segment
+
+    params = CAPTUM_PARAMS[name]
+    reference = {"integrated_gradients": params["integrated_gradients"],
+                 "occlusion": params["occlusion"]}
+    lime = get_method("lime")(model, **params["lime"])
+    surrogates = {"lime": lime}
+    if "kernelshap" in params:
+        surrogates["kernelshap"] = get_method("kernelshap")(model, **params["kernelshap"])
+    for i, sample in enumerate(x):
+        for method, explainer in surrogates.items():
+            labels = segment(sample, **explainer.segmentation)
+            np.save(folder / f"{method}_mask{i}.npy", labels.astype(np.int64))
+            if method == "lime":
+                n = int(labels.max()) + 1
+                np.save(folder / f"lime_patterns{i}.npy",
+                        lime.patterns(n, np.random.default_rng([lime.seed, n]))[0])
+    reference["lime"] = {"kernel_width": lime.kernel_width, "alpha": lime.alpha, "baseline": 0.0}
+    reference["kernelshap"] = {"n_samples": 4000, "baseline": 0.0}
+    (folder / "params.json").write_text(json.dumps(reference))
+
+
 @pytest.mark.parametrize("name", ["mnist1d", "hmt"])
 def test_agreement_with_captum_under_the_torch_backend(name, tmp_path):
+    """Gradients, occlusion and LIME (fed the same on/off patterns): max difference of
+    normalized maps below 1e-4 (measured: at most 2.1e-5). KernelSHAP: ours enumerates
+    every coalition (exact Shapley values), Captum samples 4000: below 0.05 (measured 0.02;
+    MNIST-1D only:
+    Captum's sampling at 224 x 224 takes minutes)."""
     pytest.importorskip("captum")
     pytest.importorskip("torch")
-    methods = ["integrated_gradients", "gradient_x_input", "saliency"]
+    methods = ["integrated_gradients", "gradient_x_input", "saliency", "occlusion", "lime"]
+    methods += ["kernelshap"] if "kernelshap" in CAPTUM_PARAMS[name] else []
     model = project_model(name)
-    x = inputs_for(model, 2)
+    x = inputs_for(model, 2 if name == "mnist1d" else 1)
     targets = model.predict(x, verbose=0).argmax(axis=1)
     model.save(tmp_path / "model.keras")
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "t.npy", targets)
-    steps = 32
+    captum_inputs(tmp_path, name, model, x)
     env = dict(os.environ, KERAS_BACKEND="torch", CUDA_VISIBLE_DEVICES="")
     run = subprocess.run(
         [sys.executable, str(HERE / "captum_reference.py"), str(tmp_path / "model.keras"),
-         str(tmp_path / "x.npy"), str(tmp_path / "t.npy"), str(steps), str(tmp_path), *methods],
-        capture_output=True, text=True, env=env, timeout=600)
+         str(tmp_path / "x.npy"), str(tmp_path / "t.npy"), str(tmp_path / "params.json"),
+         str(tmp_path), *methods],
+        capture_output=True, text=True, env=env, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
+    tolerance = {"kernelshap": 0.05}
     for method in methods:
-        params = {"steps": steps} if method == "integrated_gradients" else {}
+        params = CAPTUM_PARAMS[name].get(method, {})
         ours = get_method(method)(model, batch_size=64, **params).explain(x, targets).maps
-        assert close(ours, np.load(tmp_path / f"{method}.npy")) < 1e-4, method
+        difference = close(ours, np.load(tmp_path / f"{method}.npy"))
+        print(f"{name} {method}: max difference of normalized maps {difference:.2e}")
+        assert difference < tolerance.get(method, 1e-4), method
