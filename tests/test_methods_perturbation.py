@@ -171,11 +171,11 @@ def test_counterfactual_flips_a_linear_model_within_the_elastic_net_bound(beta):
     explainer = get_method("counterfactual")(model, steps=500, learning_rate=0.02, c=10.0,
                                              beta=beta, margin=margin)
     result = explainer.explain(x)
-    assert result.extras["success"].all()
-    flipped = model.predict(result.extras["input"], verbose=0).argmax(axis=1)
-    np.testing.assert_array_equal(flipped, result.extras["class"])
-    assert (result.extras["class"] != result.targets).all()
-    for sample, predicted, changed in zip(x, result.targets, result.extras["input"]):
+    assert result.extras["counterfactual_success"].all()
+    flipped = model.predict(result.extras["counterfactual_input"], verbose=0).argmax(axis=1)
+    np.testing.assert_array_equal(flipped, result.extras["counterfactual_class"])
+    assert (result.extras["counterfactual_class"] != result.targets).all()
+    for sample, predicted, changed in zip(x, result.targets, result.extras["counterfactual_input"]):
         direction = weights[:, 1 - predicted] - weights[:, predicted]
         gap = -float(direction @ sample.ravel())
         delta = (changed - sample).ravel()

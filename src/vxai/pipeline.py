@@ -88,8 +88,8 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     table.insert(3, "predicted", classes)
     table["explained"] = maps["targets"]
     table["correct"] = classes == y
-    for key in sorted(k for k in maps if k.startswith("extra_")):
-        table[key.removeprefix("extra_")] = maps[key]
+    for key in sorted(k for k in maps if k.startswith("extra_") and maps[k].ndim == 1):
+        table[key.removeprefix("extra_")] = maps[key]  # per-sample extras; arrays stay in the maps
     if curves is not None:
         table["deletion_auc"], table["insertion_auc"] = np.nan, np.nan
         _score_curves(predict, x, maps["maps"], classes, curves, batch_size, table, curves_output)

@@ -97,4 +97,5 @@ class Counterfactual(Explainer):
         delta = self.shrink(x, delta, classes, success)
         counterfactual = np.asarray(self._clip(x + delta))
         maps = np.abs(counterfactual - x).sum(axis=-1)
-        return maps, {"class": classes, "success": success, "input": counterfactual}
+        return maps, {"counterfactual_class": classes, "counterfactual_success": success,
+                      "counterfactual_input": counterfactual}

@@ -20,6 +20,7 @@ from vxai.maps import normalize01
 VARIANTS = ("", "_exact", "_soft")
 LOCALIZATION = ("pointing_game", "relevance_mass", "template_iou")
 CURVES = ("deletion_auc", "insertion_auc")
+DIAGNOSTICS = ("completeness_error", "efficiency_error", "counterfactual_success")  # method checks
 
 
 def keep_mask(maps, k):
@@ -99,7 +100,7 @@ def summarize(scores, seed=0):
             low, high = bootstrap_ci(values, seed=seed)
             row[f"{name}_lo"], row[f"{name}_hi"] = 100 * low, 100 * high
     row["mean_kept_fraction"] = float(scores["kept_fraction"].mean()) if len(scores) else float("nan")
-    for column in LOCALIZATION + CURVES:  # template agreement is MNIST-1D only
+    for column in LOCALIZATION + CURVES + DIAGNOSTICS:  # NaN where a metric does not apply
         row[column] = float(scores[column].mean()) if column in scores and len(scores) else float("nan")
     return row
 
