@@ -7,7 +7,9 @@ plain speed measured in the same run:
 - gradient methods: time per map / time of one batched forward+backward pass per input
   (1.0 is the floor for one-pass methods such as Grad-CAM, Saliency, Gradient x Input);
 - forward-pass methods: forward passes per second inside the method / plain batched
-  inference rate (1.0 is the ceiling).
+  inference rate (1.0 is the ceiling); RISE, SISE, occlusion, LIME and KernelSHAP count
+  their passes as they make them.
+Methods run with the parameters of config/config.yaml for each dataset.
 Then the wall time per rule from Snakemake's benchmark files under benchmarks/, if any.
 """
 
@@ -36,8 +38,19 @@ COST = {
     "smoothgrad": ("gradient", lambda e: e.samples),
     "scorecam": ("forward", lambda e: e.graph.outputs[0].shape[-1]),
     "ablationcam": ("head", lambda e: e.graph.outputs[0].shape[-1] + 1),
+    "counterfactual": ("gradient", lambda e: e.steps + 1),
 }
-BUDGETS = {"integrated_gradients": {"steps": 16}, "smoothgrad": {"samples": 8}}
+# forward-pass methods that stream masks count their own passes (explainer.scores.passes)
+COUNTED = ("rise", "sise", "occlusion", "lime", "kernelshap")
+
+
+def configured_params(name):
+    """The method parameters of config/config.yaml for this dataset: the bench measures the
+    settings the default pipeline runs."""
+    import yaml
+
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    return {method: params or {} for method, params in config[name]["methods"].items()}
 
 
 def load_models(names):
@@ -117,12 +130,18 @@ def main():
         print(f"# {name}: plain batched inference {fwd:.1f} inputs/s, "
               f"forward+backward {fwd_bwd:.1f} inputs/s", flush=True)
         targets = model.predict(x, verbose=0).argmax(axis=1)
+        params = configured_params(name)
         for method in args.methods.split(","):
             explainer = get_method(method)(model, batch_size=args.batch_size,
-                                           **BUDGETS.get(method, {}))
+                                           **params.get(method, {}))
             explainer.explain(x[:2], targets[:2])  # compile
-            maps_per_s = best_rate(lambda: explainer.explain(x, targets), n, repeats=2)
-            kind, passes = COST[method][0], COST[method][1](explainer)
+            if method in COUNTED:
+                explainer.scores.passes = 0
+                maps_per_s = best_rate(lambda: explainer.explain(x, targets), n, repeats=1)
+                kind, passes = "forward", explainer.scores.passes / (2 * n)
+            else:
+                maps_per_s = best_rate(lambda: explainer.explain(x, targets), n, repeats=2)
+                kind, passes = COST[method][0], COST[method][1](explainer)
             if kind == "gradient":
                 ratio = fwd_bwd / maps_per_s
             elif kind == "forward":
@@ -130,12 +149,12 @@ def main():
             else:  # re-runs only the layers after the target layer: no plain rate to compare
                 ratio = float("nan")
             rows.append((name, method, maps_per_s, ratio, kind, passes))
-            print(f"{name:8s} {method:22s} {maps_per_s:10.2f} {ratio:8.3f} {kind:9s} {passes}",
+            print(f"{name:8s} {method:22s} {maps_per_s:10.2f} {ratio:8.3f} {kind:9s} {passes:g}",
                   flush=True)
 
     print("\nmodel    method                 maps_per_s    ratio kind      passes_per_map")
     for row in rows:
-        print("{:8s} {:22s} {:10.2f} {:8.3f} {:9s} {}".format(*row))
+        print("{:8s} {:22s} {:10.2f} {:8.3f} {:9s} {:g}".format(*row))
     print_rule_times()
 
 

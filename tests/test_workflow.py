@@ -40,7 +40,7 @@ def test_dry_run_of_the_default_config_lists_every_job(tmp_path):
         "score": methods,
         "summarize_scores": 1, "appendix": 1, "all": 1,
     }
-    assert methods == 22  # every method of both groups and the two baselines, both datasets
+    assert methods == 34  # every method of both groups and the two baselines, both datasets
     # with the course's inputs in resources/: no download, the HMT model is imported
     write_tiles(tmp_path / "resources" / "hmt_dataset", per_class=(1, 1))
     (tmp_path / "resources" / "models").mkdir(parents=True)

@@ -4,6 +4,7 @@ import base64
 import datetime
 import json
 import platform
+import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -64,15 +65,45 @@ def _sanity_rows(paths, config):
     return rows
 
 
-def _method_rows(config, dataset):
-    """Name, family and parameters of each configured method of a dataset."""
+def read_bibtex(path):
+    """{key: "Authors (year). Title. Venue."} from a BibTeX file of simple entries."""
+    entries = {}
+    for key, body in re.findall(r"@\w+\{([^,]+),(.*?)\n\}", Path(path).read_text(), re.S):
+        fields = {k.lower(): re.sub(r"[{}]", "", v).strip()
+                  for k, v in re.findall(r"(\w+)\s*=\s*\{(.*?)\},?\s*$", body, re.M)}
+        authors = fields.get("author", "").split(" and ")
+        names = authors[0].split(",")[0] + (" et al." if len(authors) > 1 else "")
+        venue = fields.get("booktitle") or fields.get("journal", "")
+        entries[key.strip()] = f"{names} ({fields.get('year', '')}). {fields.get('title', '')}. {venue}."
+    return entries
+
+
+def benchmark_seconds(paths):
+    """{benchmark path relative to benchmarks/: wall seconds} from Snakemake benchmark files."""
+    seconds = {}
+    for path in paths:
+        table = pd.read_csv(path, sep="\t")
+        seconds[str(Path(path)).split("benchmarks/", 1)[-1]] = float(table["s"].iloc[0])
+    return seconds
+
+
+def _method_rows(config, dataset, cards, references, timings, counts):
+    """Card of each configured method of a dataset: family, parameters, what gap it filled,
+    how it works, measured seconds per map (explain jobs' wall time / maps) and reference."""
     rows = []
     for method, params in config[dataset]["methods"].items():
         params = params or {}
+        card = cards.get(method, {})
+        seconds = sum(v for k, v in timings.items() if k.startswith(f"{dataset}/explain/{method}_shard"))
         rows.append({
             "name": method,
             "family": FAMILY_TITLES[METHOD_FAMILIES[method]],
             "params": ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults",
+            "gap": card.get("gap", ""),
+            "how": card.get("how", ""),
+            "reference": references.get(card.get("reference") or "", ""),
+            "bibkey": card.get("reference") or "",
+            "seconds_per_map": seconds / counts[method] if counts.get(method) else float("nan"),
         })
     return rows
 
@@ -121,9 +152,19 @@ def render_appendix(inputs, config, datasets, output):
         .reindex(index=config[dataset]["methods"], columns=config[dataset]["methods"])
         for dataset, part in comparison.groupby("dataset")
     }
+    cards = yaml.safe_load(Path(inputs.cards).read_text())
+    references = read_bibtex(inputs.references)
+    timings = benchmark_seconds(inputs.benchmarks)
+    overall = faithfulness.query("subset == 'all'")
+
+    def rows(dataset):
+        counts = dict(overall.query("dataset == @dataset")[["method", "n"]].values)
+        return _method_rows(config, dataset, cards, references, timings, counts)
+
     context = {
         "title": config["report"]["title"],
-        "datasets": [_dataset_section(d, inputs, _method_rows(config, d)) for d in datasets],
+        "datasets": [_dataset_section(d, inputs, rows(d)) for d in datasets],
+        "timings": timings,
         "faithfulness": faithfulness.to_dict("records"),
         "win_rates": win_rates,
         "sanity": _sanity_rows(inputs.sanity, config),

@@ -145,3 +145,19 @@ def score_tables():
         for dataset in DATASETS
         for method in methods(dataset)
     ]
+
+
+def benchmark_files():
+    """Benchmark files of every job the appendix reports wall times for."""
+    files = ["benchmarks/data/hmt.tsv"]
+    files += [f"benchmarks/models/{dataset}_train.tsv" for dataset in trained_datasets()]
+    for dataset in DATASETS:
+        files.append(f"benchmarks/{dataset}/evaluate.tsv")
+        for method in methods(dataset):
+            files.append(f"benchmarks/{dataset}/score/{method}.tsv")
+            files += [
+                f"benchmarks/{dataset}/explain/{method}_shard{shard}.tsv"
+                for shard in shards(dataset)
+            ]
+    return files
+

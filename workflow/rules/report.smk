@@ -2,6 +2,8 @@ rule appendix:
     input:
         code("report.py", "catalog.py"),
         template=str(TEMPLATES / "appendix.html.j2"),
+        cards=str(TEMPLATES / "method_cards.yaml"),
+        references=str(TEMPLATES / "references.bib"),
         faithfulness="results/summary/faithfulness.csv",
         comparison="results/summary/method_comparison.csv",
         sanity=sanity_tables(),
@@ -16,6 +18,7 @@ rule appendix:
         train_benchmarks=expand(
             "benchmarks/models/{dataset}_train.tsv", dataset=trained_datasets()
         ),
+        benchmarks=benchmark_files(),
     output:
         "results/report/appendix.html",
     log:
