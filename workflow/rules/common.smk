@@ -150,7 +150,9 @@ def score_tables():
 def benchmark_files():
     """Benchmark files of every job the appendix reports wall times for."""
     files = ["benchmarks/data/hmt.tsv"]
-    files += [f"benchmarks/models/{dataset}_train.tsv" for dataset in trained_datasets()]
+    files += [
+        f"benchmarks/models/{dataset}_train.tsv" for dataset in trained_datasets()
+    ]
     for dataset in DATASETS:
         files.append(f"benchmarks/{dataset}/evaluate.tsv")
         for method in methods(dataset):
@@ -160,4 +162,3 @@ def benchmark_files():
                 for shard in shards(dataset)
             ]
     return files
-
