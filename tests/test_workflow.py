@@ -64,3 +64,54 @@ def test_smoke_run_renders_the_appendix(smoke_run):
     report = snakemake(workdir, "--report", "results/report/workflow-report.html", *configs)
     assert report.returncode == 0, report.stderr[-3000:]
     assert (workdir / "results" / "report" / "workflow-report.html").stat().st_size > 10_000
+
+
+BROWSER_PROBE = """<script>
+window.__errors = [];
+window.addEventListener("error", e => window.__errors.push(String(e.message || e.target.src || e.target.href).slice(0, 200)), true);
+const original = console.error;
+console.error = (...args) => { window.__errors.push(args.join(" ").slice(0, 200)); original(...args); };
+window.addEventListener("load", () => {
+  const images = [...document.images];
+  const methods = [...document.querySelectorAll("table.methods tr[data-method]")].map(r => r.dataset.method);
+  document.title = "PROBE" + JSON.stringify({images: images.length,
+    broken: images.filter(i => !i.complete || i.naturalWidth === 0).map(i => i.alt),
+    methods: methods, errors: window.__errors});
+});
+</script>"""
+
+
+def chromium():
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+def test_appendix_in_headless_chromium(smoke_run, tmp_path):
+    """Every image decodes (natural width > 0), no console or load errors, and the method
+    tables list every configured method; a screenshot is kept next to the appendix."""
+    browser = chromium()
+    if browser is None:
+        pytest.skip("no Chromium on this machine (.ci/run installs Debian's chromium)")
+    workdir, _, _ = smoke_run
+    appendix = workdir / "results" / "report" / "appendix.html"
+    probed = tmp_path / "appendix.html"
+    probed.write_text(appendix.read_text().replace("<head>", "<head>" + BROWSER_PROBE, 1))
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=20000"]
+    dom = subprocess.run([browser, *flags, "--dump-dom", probed.as_uri()], capture_output=True,
+                         text=True, timeout=180)
+    title = re.search(r"<title>PROBE(.*?)</title>", dom.stdout, re.S)
+    assert title, dom.stderr[-2000:]
+    import html
+    import json
+
+    probe = json.loads(html.unescape(title[1]))
+    assert probe["images"] > 10 and probe["broken"] == [], probe["broken"]
+    assert probe["errors"] == []
+    config = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    configured = [m for d in ("mnist1d", "hmt") for m in config[d]["methods"]]
+    assert probe["methods"] == configured
+    screenshot = workdir / "results" / "report" / "appendix.png"
+    subprocess.run([browser, *flags, "--window-size=1280,2400", f"--screenshot={screenshot}",
+                    appendix.as_uri()], capture_output=True, timeout=180)
+    assert screenshot.stat().st_size > 10_000
