@@ -1,4 +1,4 @@
-"""Render the HTML results appendix from the pipeline's tables and figures."""
+"""Render the HTML and LaTeX results appendices from the pipeline's tables and figures."""
 
 from vxai.runtime import log_to, report_errors
 
@@ -11,5 +11,7 @@ with report_errors():
         snakemake.input,
         dict(snakemake.params.config),
         list(snakemake.params.datasets),
-        snakemake.output[0],
+        snakemake.output.html,
+        snakemake.output.tex,
+        snakemake.output.bib,
     )

@@ -3,6 +3,7 @@
 import base64
 import datetime
 import json
+import os
 import platform
 import re
 import subprocess
@@ -108,7 +109,9 @@ def _method_rows(config, dataset, cards, references, timings, counts):
     return rows
 
 
-def _dataset_section(name, inputs, methods):
+def _dataset_section(name, inputs, methods, folder):
+    """Tables and figures of one dataset; figures embedded for HTML and as paths relative to
+    the report `folder` for LaTeX."""
     def pick(paths):
         return next(p for p in paths if f"/{name}/" in p or f"/{name}_" in p)
 
@@ -120,14 +123,21 @@ def _dataset_section(name, inputs, methods):
     if timing and info.get("epochs"):
         seconds = float(pd.read_csv(timing[0], sep="\t")["s"].iloc[0])
         info["seconds_per_epoch"] = seconds / info["epochs"]
-    figures = {Path(p).stem: embed_png(p) for p in inputs.eval_figures if f"/{name}/" in p}
+    figure_paths = {Path(p).stem: p for p in inputs.eval_figures if f"/{name}/" in p}
+
+    def relative(path):
+        return os.path.relpath(path, folder)
+
     return {
         "name": name,
         "metrics": metrics,
         "model": info,
-        "figures": figures,
+        "figures": {key: embed_png(path) for key, path in figure_paths.items()},
+        "figure_paths": {key: relative(path) for key, path in figure_paths.items()},
         "gallery": embed_png(pick(inputs.galleries)),
+        "gallery_path": relative(pick(inputs.galleries)),
         "curves": embed_png(pick(inputs.curves)),
+        "curves_path": relative(pick(inputs.curves)),
         "methods": methods,
         "ranked": pd.read_csv(pick(inputs.ranked)).query("kind == 'unordered'").head(5)
         .to_dict("records"),
@@ -138,13 +148,39 @@ def _dataset_section(name, inputs, methods):
     }
 
 
-def render_appendix(inputs, config, datasets, output):
-    """Render the HTML appendix to `output`."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(inputs.template).parent),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        undefined=jinja2.StrictUndefined,
-    )
+TEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+               "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
+
+
+def tex_escape(value):
+    """Text safe to put in LaTeX."""
+    return "".join(TEX_ESCAPES.get(char, char) for char in str(value))
+
+
+def number(value, fmt="%.3f"):
+    """A formatted number, or -- where it is missing (None or NaN)."""
+    if value is None or value != value:
+        return "--"
+    return fmt % value
+
+
+def _environment(folder, latex=False):
+    """Jinja2 for the HTML template, or for LaTeX with \\VAR{...} and \\BLOCK{...} delimiters."""
+    options = dict(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined)
+    if latex:
+        options.update(block_start_string=r"\BLOCK{", block_end_string="}",
+                       variable_start_string=r"\VAR{", variable_end_string="}",
+                       comment_start_string=r"\#{", comment_end_string="}",
+                       trim_blocks=True, autoescape=False)
+    else:
+        options["autoescape"] = jinja2.select_autoescape(["html", "j2"])
+    env = jinja2.Environment(**options)
+    env.filters.update(tex=tex_escape, num=number)
+    return env
+
+
+def appendix_context(inputs, config, datasets, folder):
+    """Everything the appendix templates show, read from the pipeline's outputs."""
     faithfulness = pd.read_csv(inputs.faithfulness)
     comparison = pd.read_csv(inputs.comparison).query("subset == 'all'")
     win_rates = {
@@ -161,9 +197,9 @@ def render_appendix(inputs, config, datasets, output):
         counts = dict(overall.query("dataset == @dataset")[["method", "n"]].values)
         return _method_rows(config, dataset, cards, references, timings, counts)
 
-    context = {
+    return {
         "title": config["report"]["title"],
-        "datasets": [_dataset_section(d, inputs, rows(d)) for d in datasets],
+        "datasets": [_dataset_section(d, inputs, rows(d), folder) for d in datasets],
         "timings": timings,
         "faithfulness": faithfulness.to_dict("records"),
         "win_rates": win_rates,
@@ -171,6 +207,17 @@ def render_appendix(inputs, config, datasets, output):
         "keep_fraction": {d: config[d]["keep_fraction"] for d in datasets},
         "provenance": provenance(config),
     }
-    html = env.get_template(Path(inputs.template).name).render(**context)
-    with atomic_path(output) as tmp:
-        tmp.write_text(html, encoding="utf-8")
+
+
+def render_appendix(inputs, config, datasets, html_output, tex_output, bib_output):
+    """Render the HTML and LaTeX appendices; the BibTeX file is copied next to the LaTeX."""
+    context = appendix_context(inputs, config, datasets, Path(tex_output).parent)
+    folder = Path(inputs.template).parent
+    outputs = {html_output: _environment(folder).get_template(Path(inputs.template).name),
+               tex_output: _environment(folder, latex=True).get_template(Path(inputs.latex).name)}
+    for output, template in outputs.items():
+        text = template.render(**context)
+        with atomic_path(output) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    with atomic_path(bib_output) as tmp:
+        tmp.write_text(Path(inputs.references).read_text(), encoding="utf-8")

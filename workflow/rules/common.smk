@@ -1,4 +1,5 @@
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -162,3 +163,14 @@ def benchmark_files():
                 for shard in shards(dataset)
             ]
     return files
+
+
+def latex_pdf():
+    """The PDF appendix when report: pdf is true, or auto and a TeX installation is present."""
+    setting = config["report"].get("pdf", "auto")
+    tex = shutil.which("pdflatex") and shutil.which("bibtex")
+    return (
+        ["results/report/appendix.pdf"]
+        if setting is True or (setting == "auto" and tex)
+        else []
+    )

@@ -2,6 +2,7 @@ rule appendix:
     input:
         code("report.py", "catalog.py"),
         template=str(TEMPLATES / "appendix.html.j2"),
+        latex=str(TEMPLATES / "appendix.tex.j2"),
         cards=str(TEMPLATES / "method_cards.yaml"),
         references=str(TEMPLATES / "references.bib"),
         faithfulness="results/summary/faithfulness.csv",
@@ -20,7 +21,9 @@ rule appendix:
         ),
         benchmarks=benchmark_files(),
     output:
-        "results/report/appendix.html",
+        html="results/report/appendix.html",
+        tex="results/report/appendix.tex",
+        bib="results/report/references.bib",
     log:
         "logs/report/appendix.log",
     conda:
@@ -33,3 +36,31 @@ rule appendix:
         datasets=DATASETS,
     script:
         "../../scripts/appendix.py"
+
+
+rule appendix_pdf:
+    input:
+        tex="results/report/appendix.tex",
+        bib="results/report/references.bib",
+        figures=[path for dataset in DATASETS for path in eval_figures(dataset)]
+        + expand(
+            "results/{dataset}/figures/{figure}.png",
+            dataset=DATASETS,
+            figure=["maps_gallery", "curves"],
+        ),
+    output:
+        "results/report/appendix.pdf",
+    log:
+        "logs/report/appendix_pdf.log",
+    conda:
+        "../envs/latex.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+    shell:
+        "cd results/report && "
+        "(pdflatex -interaction=nonstopmode -halt-on-error appendix.tex && "
+        "bibtex appendix && "
+        "pdflatex -interaction=nonstopmode -halt-on-error appendix.tex && "
+        "pdflatex -interaction=nonstopmode -halt-on-error appendix.tex) "
+        "> ../../{log} 2>&1"
