@@ -55,6 +55,7 @@ rule evaluate:
     threads: config["threads"]
     resources:
         mem_mb=4000,
+        gpu=1,
     params:
         test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
         batch_size=lambda wildcards: config[wildcards.dataset]["explain"]["batch_size"],

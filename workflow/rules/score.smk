@@ -38,6 +38,7 @@ rule score:
     threads: config["threads"]
     resources:
         mem_mb=6000,
+        gpu=1,
     params:
         keep_fraction=lambda wildcards: config[wildcards.dataset]["keep_fraction"],
         test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
