@@ -4,6 +4,7 @@ interrupted runs resume cleanly, and mistakes get one clear message."""
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -57,6 +58,8 @@ def edited(path, comment):
 
 
 REPORT_JOBS = {("summarize_scores", ""), ("appendix", ""), ("all", "")}
+if shutil.which("pdflatex") and shutil.which("bibtex"):  # report: pdf: auto compiles the LaTeX
+    REPORT_JOBS.add(("appendix_pdf", ""))
 
 
 def test_nothing_reruns_when_nothing_changed(smoke_run):
@@ -77,10 +80,10 @@ def test_a_method_parameter_reruns_only_that_methods_jobs(smoke_run):
 
 def test_editing_a_method_module_reruns_only_that_methods_jobs(smoke_run):
     workdir = smoke_run[0]
-    with edited(REPO / "src" / "vxai" / "methods" / "lrp.py", "\n# edited by a test\n"):
+    with edited(REPO / "src" / "vxai" / "methods" / "counterfactual.py", "\n# edited by a test\n"):
         jobs = planned_jobs(workdir)
     assert jobs == REPORT_JOBS | {
-        (rule, f"dataset={d}, method=lrp" + (", shard=0" if rule == "explain" else ""))
+        (rule, f"dataset={d}, method=counterfactual" + (", shard=0" if rule == "explain" else ""))
         for rule in ("explain", "score") for d in ("mnist1d", "hmt")
     } | {(figure, f"dataset={d}") for figure in ("maps_gallery", "curves_figure")
          for d in ("mnist1d", "hmt")}
@@ -99,7 +102,7 @@ def test_mnist1d_epochs_rerun_mnist1d_downstream_and_nothing_of_hmt(smoke_run):
 def test_editing_the_template_reruns_only_the_report(smoke_run):
     workdir = smoke_run[0]
     with edited(REPO / "report" / "appendix.html.j2", "{# edited by a test #}\n"):
-        assert planned_jobs(workdir) == {("appendix", ""), ("all", "")}
+        assert planned_jobs(workdir) == REPORT_JOBS - {("summarize_scores", "")}
 
 
 def test_nothing_is_written_outside_the_pipeline_folders(smoke_run):

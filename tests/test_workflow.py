@@ -39,6 +39,7 @@ def test_dry_run_of_the_default_config_lists_every_job(tmp_path):
         "explain": shards, "evaluation_figures": 8, "maps_gallery": 2, "curves_figure": 2,
         "score": methods,
         "summarize_scores": 1, "appendix": 1, "all": 1,
+        **({"appendix_pdf": 1} if tex_installed() else {}),  # report: pdf: auto
     }
     assert methods == 34  # every method of both groups and the two baselines, both datasets
     # with the course's inputs in resources/: no download, the HMT model is imported
@@ -61,6 +62,9 @@ def test_smoke_run_renders_the_appendix(smoke_run):
     origin = "imported pretrained model" if inputs == "real" else "trained by this pipeline"
     assert origin in html
     assert not list(workdir.glob("results/**/.*tmp*")), "temporary files left behind"
+    assert (workdir / "results" / "report" / "appendix.tex").stat().st_size > 5_000
+    if tex_installed():  # report: pdf: auto
+        assert (workdir / "results" / "report" / "appendix.pdf").stat().st_size > 10_000
     report = snakemake(workdir, "--report", "results/report/workflow-report.html", *configs)
     assert report.returncode == 0, report.stderr[-3000:]
     assert (workdir / "results" / "report" / "workflow-report.html").stat().st_size > 10_000
@@ -79,6 +83,12 @@ window.addEventListener("load", () => {
     methods: methods, errors: window.__errors});
 });
 </script>"""
+
+
+def tex_installed():
+    import shutil
+
+    return bool(shutil.which("pdflatex") and shutil.which("bibtex"))
 
 
 def chromium():
