@@ -115,8 +115,8 @@ class KernelSHAP(SurrogateExplainer):
     difference and the efficiency error."""
 
     def patterns(self, n_segments, rng):
-        if n_segments < 2:
-            raise UserError("kernelshap needs at least 2 segments; use smaller segments")
+        if n_segments < 2:  # one segment: its value is f(x) - f(baseline), nothing to sample
+            return np.zeros((0, n_segments), np.float32), np.zeros(0)
         if 2**n_segments - 2 <= self.samples:
             patterns = _all_coalitions(n_segments)
             size = patterns.sum(axis=1)
@@ -133,6 +133,8 @@ class KernelSHAP(SurrogateExplainer):
     def coefficients(self, patterns, weights, scores, full, empty):
         # phi_M = (full - empty) - sum(others): regress y - z_M * total on z_j - z_M
         total = full - empty
+        if patterns.shape[1] == 1:
+            return np.array([total], np.float32)
         y = scores - empty - patterns[:, -1] * total
         design = patterns[:, :-1] - patterns[:, -1:]
         w = np.sqrt(weights)[:, None]

@@ -17,8 +17,8 @@ from vxai.models.graph import logits_tensor, spatial_layers
 
 class PerturbationExplainer(Explainer):
     """Masks shared by every input of the job, made `batch_size` at a time by `masks(start,
-    stop)`; each input accumulates sum_i score_i * weights(M_i), which `finish` turns into
-    the map."""
+    stop)` as tensors; each input accumulates sum_i score_i * weights(M_i) inside the
+    compiled forward pass, and `finish` turns the sums into maps."""
 
     n_masks = 0
 
@@ -29,7 +29,7 @@ class PerturbationExplainer(Explainer):
         self.scores = MaskedScores(self.model, self.batch_size)
 
     def masks(self, start, stop):
-        """Masks start..stop-1 as a float32 array (k, *input_size), 1 = keep."""
+        """Masks start..stop-1 as a float32 tensor (k, *input_size), 1 = keep."""
         raise NotImplementedError
 
     def weights(self, masks):
@@ -39,14 +39,14 @@ class PerturbationExplainer(Explainer):
         raise NotImplementedError
 
     def explain_batch(self, x, targets):
-        totals = np.zeros((len(x), math.prod(self.input_size)), np.float64)
+        totals = np.zeros((len(x), *self.input_size), np.float64)
         for start in range(0, self.n_masks, self.batch_size):
             masks = self.masks(start, min(start + self.batch_size, self.n_masks))
-            weights = self.weights(masks).reshape(len(masks), -1).astype(np.float64)
+            weights = self.weights(masks)
             for i in range(len(x)):
-                totals[i] += self.scores(x[i], targets[i], masks, self.baseline) @ weights
-        maps = self.finish(totals, x, targets)
-        return maps.reshape(len(x), *self.input_size).astype(np.float32), {}
+                totals[i] += self.scores.weighted_sum(x[i], targets[i], masks, weights,
+                                                      self.baseline).numpy()
+        return self.finish(totals, x, targets).astype(np.float32), {}
 
 
 @register("rise")
@@ -71,11 +71,11 @@ class RISE(PerturbationExplainer):
 
     def masks(self, start, stop):
         big = tuple((self.cells + 1) * c for c in self.cell)
-        up = upsample(self.grids[start:stop], big).numpy()
-        crops = [up[(i, *(slice(s, s + size) for s, size in
-                          zip(self.shifts[start + i], self.input_size)))]
-                 for i in range(stop - start)]
-        return np.stack(crops)
+        masks = upsample(self.grids[start:stop], big)
+        for axis, size in enumerate(self.input_size):  # crop each mask at its own shift
+            index = self.shifts[start:stop, axis : axis + 1] + np.arange(size)
+            masks = tf.gather(masks, index, axis=axis + 1, batch_dims=1)
+        return masks
 
     def finish(self, totals, x, targets):
         return totals / (self.n_masks * self.p)
@@ -99,21 +99,20 @@ class Occlusion(PerturbationExplainer):
                   for size in self.input_size]
         self.corners = np.stack(np.meshgrid(*starts, indexing="ij"), -1).reshape(-1, len(starts))
         self.n_masks = len(self.corners)
-        self.count = sum(1.0 - self.masks(i, i + 1)[0] for i in range(self.n_masks)).ravel()
+        self.count = sum(1.0 - self.masks(i, i + 1)[0].numpy() for i in range(self.n_masks))
 
     def masks(self, start, stop):
         masks = np.ones((stop - start, *self.input_size), np.float32)
         for mask, corner in zip(masks, self.corners[start:stop]):
             mask[tuple(slice(c, c + self.window) for c in corner)] = 0.0
-        return masks
+        return tf.constant(masks)
 
     def weights(self, masks):
         return 1.0 - masks  # the occluded window
 
     def finish(self, totals, x, targets):
-        whole = np.ones((1, *self.input_size), np.float32)
-        full = np.array([self.scores(x[i], targets[i], whole)[0] for i in range(len(x))])
-        return full[:, None] - totals / self.count
+        full = self.scores.unmasked(x, targets)
+        return full.reshape(-1, *([1] * len(self.input_size))) - totals / self.count
 
 
 def sise_layers(model):
@@ -161,19 +160,14 @@ class SISE(Explainer):
         means = [tf.reduce_mean(g, axis=list(range(1, len(g.shape) - 1))) for g in grads]
         return activations, means
 
-    def layer_map(self, x, target, activations, mean_grads):
-        """One layer's visualization map for one input (activations (*spatial, channels))."""
+    def layer_masks(self, activations, mean_grads):
+        """One layer's masks for one input (activations (*spatial, channels)): the feature
+        maps with a mean gradient above mu times the largest, upsampled and normalized."""
         keep = mean_grads > self.mu * mean_grads.max()
-        if not keep.any():
-            return np.zeros(self.input_size, np.float32)
         channels = np.moveaxis(activations[..., keep], -1, 0)
-        maps = np.zeros(self.input_size, np.float64)
-        for start in range(0, len(channels), self.batch_size):
-            masks = normalize01(upsample(channels[start : start + self.batch_size],
-                                         self.input_size).numpy())
-            scores = self.scores(x, target, masks)
-            maps += np.tensordot(scores, masks, axes=1)
-        return maps.astype(np.float32)
+        if not len(channels):
+            return np.zeros((0, *self.input_size), np.float32)
+        return normalize01(upsample(channels, self.input_size).numpy())
 
     def fuse(self, layer_maps):
         """Cascade from the deepest layer (last in the list) to the shallowest."""
@@ -187,6 +181,16 @@ class SISE(Explainer):
         activations, means = self._gradients(tf.constant(x), tf.constant(targets))
         activations = [a.numpy() for a in activations]
         means = [m.numpy() for m in means]
-        maps = [self.fuse([self.layer_map(x[i], targets[i], a[i], m[i])
-                           for a, m in zip(activations, means)]) for i in range(len(x))]
+        layer_masks = {}
+
+        def masks_of(i):  # all layers' masks of input i, kept until its scores are complete
+            layer_masks[i] = [self.layer_masks(a[i], m[i]) for a, m in zip(activations, means)]
+            return np.concatenate(layer_masks[i])
+
+        maps = []
+        for i, scores in self.scores.rows(x, targets, masks_of):
+            masks = layer_masks.pop(i)  # each layer's map: its masks weighted by their scores
+            parts = np.split(scores, np.cumsum([len(m) for m in masks])[:-1])
+            maps.append(self.fuse([np.tensordot(p, m, axes=1) if len(m) else np.zeros(self.input_size)
+                                   for p, m in zip(parts, masks)]))
         return np.stack(maps), {}
