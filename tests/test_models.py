@@ -55,7 +55,8 @@ def test_shape_check_rejects_a_model_for_the_other_dataset():
 @pytest.mark.realdata
 def test_imported_course_model_scores_414_of_496(tmp_path, real_hmt):
     from vxai.data.inputs import model_inputs
-    from vxai.models.loading import file_sha256, load_model
+    from vxai.io import file_sha256
+    from vxai.models.loading import load_model
     from vxai.models.recipes import import_pretrained
 
     h5 = shared("models", "HMT.h5")

@@ -2,6 +2,7 @@
 library's own functions: the numbers in the HTML and LaTeX equal those in the CSVs, and the
 LaTeX compiles with pdflatex where TeX is installed."""
 
+import hashlib
 import json
 import re
 import shutil
@@ -52,7 +53,8 @@ def fixture_inputs(tmp_path):
     rng = np.random.default_rng(0)
     results, config = tmp_path / "results", yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
     inputs = {key: [] for key in ("sanity", "metrics", "ranked", "confusion", "info", "eval_figures",
-                                  "galleries", "curves", "train_benchmarks", "benchmarks")}
+                                  "galleries", "curves", "misclassified", "train_benchmarks",
+                                  "benchmarks")}
     score_paths = []
     for dataset, k in (("mnist1d", 3), ("hmt", 2)):
         config[dataset]["methods"] = {m: config[dataset]["methods"][m] for m in METHODS}
@@ -82,6 +84,7 @@ def fixture_inputs(tmp_path):
                                    for i, key in enumerate(("curves", "roc", "confusion", "cases"))]
         inputs["galleries"].append(figure(results / dataset / "figures" / "maps_gallery.png", 5))
         inputs["curves"].append(figure(results / dataset / "figures" / "curves.png", 6))
+        inputs["misclassified"].append(figure(results / dataset / "figures" / "misclassified.png", 7))
         for method in METHODS:
             path = results / dataset / "scores" / f"{method}.csv"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,11 +105,15 @@ def fixture_inputs(tmp_path):
     outputs = SimpleNamespace(faithfulness=str(results / "summary" / "faithfulness.csv"),
                               comparison=str(results / "summary" / "method_comparison.csv"))
     summarize_scores(score_paths, 0, outputs)
+    manifest = results / "data" / "hmt_manifest.csv"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text("id,split,label,sha256\nt0,test,0,abc\n")
     report = REPO / "report"
     namespace = SimpleNamespace(
         template=str(report / "appendix.html.j2"), latex=str(report / "appendix.tex.j2"),
         cards=str(report / "method_cards.yaml"), references=str(report / "references.bib"),
-        faithfulness=outputs.faithfulness, comparison=outputs.comparison, **inputs)
+        faithfulness=outputs.faithfulness, comparison=outputs.comparison, manifest=str(manifest),
+        **inputs)
     return namespace, config, results / "report"
 
 
@@ -134,6 +141,8 @@ def test_numbers_in_the_html_and_latex_equal_the_csvs(fixture_inputs):
     assert r"\cite{lundberg2017shap}" in latex and "@inproceedings{lundberg2017shap" in (
         folder / "references.bib").read_text()
     assert "efficiency error" in page and not re.search(r"\bnan\b", latex)
+    digest = hashlib.sha256(open(inputs.manifest, "rb").read()).hexdigest()
+    assert digest in page and digest[:16] in latex
 
 
 def test_the_latex_appendix_compiles_and_page_one_renders(fixture_inputs):

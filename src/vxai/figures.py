@@ -67,6 +67,39 @@ def maps_gallery(dataset, inputs, methods, test_samples, input_size, output):
     save_figure(output, plots.maps_gallery(shown, titles, method_maps, templates))
 
 
+def misclassified_figure(dataset, inputs, methods, samples, test_samples, seed, output):
+    """The most confidently misclassified test samples, each explained for the predicted and
+    for the true class by every method in `methods` ({name: parameters})."""
+    from vxai.maps import normalize01
+    from vxai.methods import get_method
+    from vxai.models.loading import load_model
+
+    predictions = pd.read_csv(inputs.predictions)
+    wrong = predictions[~predictions["correct"]].sort_values("confidence", ascending=False,
+                                                             kind="stable")
+    picks = wrong.index[:samples].to_numpy()
+    x, y, _, class_names = load_test_set(inputs.data, test_samples)
+    model = load_model(inputs.model)
+    shown = model_inputs(x[picks], model.input_shape)
+    predicted = predictions["predicted"].to_numpy()[picks]
+    method_maps = {}
+    for name, params in methods.items():
+        explainer = get_method(name)(model, seed=seed, **(params or {}))
+        method_maps[f"{name}\npredicted"] = normalize01(explainer.explain(shown, predicted).maps)
+        method_maps[f"{name}\ntrue"] = normalize01(explainer.explain(shown, y[picks]).maps)
+    titles = [f"true {class_names[y[i]]}\npred {class_names[predicted[k]]} "
+              f"({predictions['confidence'][i]:.2f})" for k, i in enumerate(picks)]
+    templates = None
+    if dataset == "mnist1d":
+        templates = load_arrays(inputs.data, ["templates"])["templates"][y[picks]]
+    if not len(picks):  # nothing misclassified: an empty figure that says so
+        fig = plots.message_figure("no misclassified test samples")
+    else:
+        fig = plots.maps_gallery(list(shown if dataset != "mnist1d" else x[picks]), titles,
+                                 method_maps, templates)
+    save_figure(output, fig)
+
+
 def curves_figure(curve_paths, methods, output):
     """Mean deletion and insertion curves of every method of a dataset."""
     curves = {}

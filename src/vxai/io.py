@@ -1,11 +1,22 @@
-"""Atomic writers: every output appears complete under its final name, or not at all."""
+"""Atomic writers (every output appears complete under its final name, or not at all) and
+file checksums."""
 
 import contextlib
+import hashlib
 import json
 import os
 from pathlib import Path
 
 import numpy as np
+
+
+def file_sha256(path):
+    """SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 @contextlib.contextmanager

@@ -127,6 +127,14 @@ def maps_gallery(inputs, titles, method_maps, templates=None):
     return fig
 
 
+def message_figure(text):
+    """A small figure holding only a message (for a panel with nothing to draw)."""
+    fig, ax = plt.subplots(figsize=(4, 1))
+    ax.text(0.5, 0.5, text, ha="center", va="center")
+    ax.axis("off")
+    return fig
+
+
 def deletion_insertion_curves(curves):
     """Mean deletion and insertion curves per method: {method: (fractions, deletion,
     insertion)} with per-sample curves (n, points); the legend gives the mean areas."""

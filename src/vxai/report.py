@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from vxai.catalog import FAMILY_TITLES, METHOD_FAMILIES
-from vxai.io import atomic_path, dataset_and_method
+from vxai.io import atomic_path, dataset_and_method, file_sha256
 
 PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn", "matplotlib",
             "jinja2", "pillow", "mnist1d", "vxai")
@@ -24,6 +24,27 @@ PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn
 def embed_png(path):
     """A data URI holding the PNG, so the HTML is one self-contained file."""
     return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+def gpu_names():
+    """Names of the NVIDIA GPUs nvidia-smi reports, or an empty list."""
+    try:
+        run = subprocess.run(["nvidia-smi", "--query-gpu=name", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return [line.strip() for line in run.stdout.splitlines() if line.strip()] if run.returncode == 0 else []
+
+
+def input_checksums(inputs):
+    """SHA-256 of the tile manifest (which lists every tile's pixel hash) and of each model
+    file as recorded when it was imported or trained."""
+    sums = {"results/data/hmt_manifest.csv": file_sha256(inputs.manifest)}
+    for path in inputs.info:
+        info = json.loads(Path(path).read_text())
+        if info.get("sha256"):
+            sums[info.get("source_file") or path] = info["sha256"]
+    return sums
 
 
 def provenance(config):
@@ -46,7 +67,9 @@ def provenance(config):
         "versions": versions,
         "commit": commit,
         "machine": f"{platform.machine()}, {platform.processor() or 'unknown CPU'}, "
-                   f"{platform.system()} {platform.release()}",
+                   f"{os.cpu_count()} CPUs, {platform.system()} {platform.release()}",
+        "gpus": gpu_names(),
+        "seed": config.get("seed"),
         "python": platform.python_version(),
         "date": datetime.date.today().isoformat(),
     }
@@ -138,6 +161,8 @@ def _dataset_section(name, inputs, methods, folder):
         "gallery_path": relative(pick(inputs.galleries)),
         "curves": embed_png(pick(inputs.curves)),
         "curves_path": relative(pick(inputs.curves)),
+        "misclassified": embed_png(pick(inputs.misclassified)),
+        "misclassified_path": relative(pick(inputs.misclassified)),
         "methods": methods,
         "ranked": pd.read_csv(pick(inputs.ranked)).query("kind == 'unordered'").head(5)
         .to_dict("records"),
@@ -206,6 +231,7 @@ def appendix_context(inputs, config, datasets, folder):
         "sanity": _sanity_rows(inputs.sanity, config),
         "keep_fraction": {d: config[d]["keep_fraction"] for d in datasets},
         "provenance": provenance(config),
+        "checksums": input_checksums(inputs),
     }
 
 

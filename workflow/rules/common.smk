@@ -174,3 +174,18 @@ def latex_pdf():
         if setting is True or (setting == "auto" and tex)
         else []
     )
+
+
+def misclassified_methods(dataset):
+    """{method: parameters} of the report's misclassified-sample figure configured for the dataset."""
+    unknown = set(config["report"]["misclassified"]["methods"]) - set(METHOD_MODULES)
+    if unknown:
+        raise WorkflowError(
+            f"report: misclassified: methods lists unknown method(s) {sorted(unknown)}; "
+            f"choose from {sorted(METHOD_MODULES)}"
+        )
+    return {
+        method: config[dataset]["methods"][method] or {}
+        for method in config["report"]["misclassified"]["methods"]
+        if method in config[dataset]["methods"]
+    }

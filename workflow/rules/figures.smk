@@ -8,7 +8,7 @@ rule maps_gallery:
         report(
             "results/{dataset}/figures/maps_gallery.png",
             caption="../report/maps_gallery.rst",
-            category="Explanations",
+            category="Tasks 2 and 3: explanations",
             subcategory="{dataset}",
             labels={"dataset": "{dataset}", "figure": "maps gallery"},
         ),
@@ -39,7 +39,7 @@ rule curves_figure:
         report(
             "results/{dataset}/figures/curves.png",
             caption="../report/curves.rst",
-            category="Faithfulness",
+            category="Task 4: faithfulness",
             subcategory="{dataset}",
             labels={"dataset": "{dataset}", "figure": "deletion and insertion curves"},
         ),
@@ -54,3 +54,46 @@ rule curves_figure:
         methods=lambda wildcards: methods(wildcards.dataset),
     script:
         "../../scripts/curves_figure.py"
+
+
+rule misclassified_figure:
+    input:
+        lambda wildcards: code(
+            "plots.py",
+            "figures.py",
+            "maps.py",
+            "data/inputs.py",
+            "models/loading.py",
+            "models/graph.py",
+            *[
+                path
+                for method in misclassified_methods(wildcards.dataset)
+                for path in method_modules(method)
+            ],
+        ),
+        data="results/data/{dataset}.npz",
+        model="results/models/{dataset}.keras",
+        predictions="results/{dataset}/eval/predictions.csv",
+    output:
+        report(
+            "results/{dataset}/figures/misclassified.png",
+            caption="../report/misclassified.rst",
+            category="Task 4: faithfulness",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "figure": "misclassified samples"},
+        ),
+    log:
+        "logs/{dataset}/misclassified_figure.log",
+    conda:
+        "../envs/vxai.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=4000,
+        gpu=1,
+    params:
+        methods=lambda wildcards: misclassified_methods(wildcards.dataset),
+        samples=config["report"]["misclassified"]["samples"],
+        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
+        seed=lambda wildcards: job_seed(wildcards.dataset, "misclassified"),
+    script:
+        "../../scripts/misclassified_figure.py"

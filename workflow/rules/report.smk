@@ -15,6 +15,9 @@ rule appendix:
         eval_figures=[path for dataset in DATASETS for path in eval_figures(dataset)],
         galleries=expand("results/{dataset}/figures/maps_gallery.png", dataset=DATASETS),
         curves=expand("results/{dataset}/figures/curves.png", dataset=DATASETS),
+        misclassified=expand(
+            "results/{dataset}/figures/misclassified.png", dataset=DATASETS
+        ),
         manifest="results/data/hmt_manifest.csv",
         train_benchmarks=expand(
             "benchmarks/models/{dataset}_train.tsv", dataset=trained_datasets()
@@ -46,7 +49,7 @@ rule appendix_pdf:
         + expand(
             "results/{dataset}/figures/{figure}.png",
             dataset=DATASETS,
-            figure=["maps_gallery", "curves"],
+            figure=["maps_gallery", "curves", "misclassified"],
         ),
     output:
         "results/report/appendix.pdf",

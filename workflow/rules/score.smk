@@ -16,12 +16,22 @@ rule score:
         data="results/data/{dataset}.npz",
         model="results/models/{dataset}.keras",
     output:
-        scores="results/{dataset}/scores/{method}.csv",
+        scores=report(
+            "results/{dataset}/scores/{method}.csv",
+            caption="../report/scores.rst",
+            category="Task 4: faithfulness",
+            subcategory="{dataset}",
+            labels={
+                "dataset": "{dataset}",
+                "method": "{method}",
+                "table": "per-sample scores",
+            },
+        ),
         curves="results/{dataset}/curves/{method}.npz",
         sanity=report(
             "results/{dataset}/sanity/{method}.csv",
             caption="../report/sanity.rst",
-            category="Faithfulness",
+            category="Task 4: faithfulness",
             subcategory="{dataset}",
             labels={
                 "dataset": "{dataset}",
@@ -62,13 +72,13 @@ rule summarize_scores:
         faithfulness=report(
             "results/summary/faithfulness.csv",
             caption="../report/faithfulness.rst",
-            category="Faithfulness",
+            category="Task 4: faithfulness",
             labels={"table": "Drop% and Increase%"},
         ),
         comparison=report(
             "results/summary/method_comparison.csv",
             caption="../report/method_comparison.rst",
-            category="Faithfulness",
+            category="Task 4: faithfulness",
             labels={"table": "method versus method"},
         ),
     log:

@@ -1,20 +1,10 @@
 """Load saved models (.keras or legacy .h5) with checks, as functional graphs."""
 
-import hashlib
 from pathlib import Path
 
 import keras
 
 from vxai.errors import UserError
-
-
-def file_sha256(path):
-    """SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def as_functional(model):

@@ -5,7 +5,8 @@ import keras
 from vxai.data.inputs import load_arrays, model_inputs
 from vxai.io import atomic_path, save_csv, save_json
 from vxai.models import architectures
-from vxai.models.loading import check_shapes, file_sha256, load_model
+from vxai.io import file_sha256
+from vxai.models.loading import check_shapes, load_model
 from vxai.models.training import fit
 
 HMT_CLASSES = 8

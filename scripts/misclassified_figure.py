@@ -1,0 +1,19 @@
+"""Explain the most confidently misclassified test samples for the predicted and the true class."""
+
+from vxai.runtime import configure_tensorflow, log_to, report_errors
+
+log_to(snakemake.log[0])
+configure_tensorflow(snakemake.threads, snakemake.params.seed)
+
+from vxai.figures import misclassified_figure  # noqa: E402
+
+with report_errors():
+    misclassified_figure(
+        snakemake.wildcards.dataset,
+        snakemake.input,
+        dict(snakemake.params.methods),
+        snakemake.params.samples,
+        snakemake.params.test_samples,
+        snakemake.params.seed,
+        snakemake.output[0],
+    )
