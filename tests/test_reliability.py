@@ -96,7 +96,7 @@ def test_mnist1d_epochs_rerun_mnist1d_downstream_and_nothing_of_hmt(smoke_run):
     assert all("dataset=mnist1d" in wildcards for _, wildcards in jobs), jobs
     assert {rule for rule, _ in jobs} == {
         "train_model", "evaluate", "evaluation_figures", "explain", "score", "maps_gallery",
-        "curves_figure", "misclassified_figure"}
+        "curves_figure", "misclassified_figure", "budget_convergence"}
 
 
 def test_editing_the_template_reruns_only_the_report(smoke_run):

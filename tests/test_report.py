@@ -53,7 +53,8 @@ def fixture_inputs(tmp_path):
     rng = np.random.default_rng(0)
     results, config = tmp_path / "results", yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
     inputs = {key: [] for key in ("sanity", "metrics", "ranked", "confusion", "info", "eval_figures",
-                                  "galleries", "curves", "misclassified", "train_benchmarks",
+                                  "galleries", "curves", "misclassified", "convergence",
+                                  "train_benchmarks",
                                   "benchmarks")}
     score_paths = []
     for dataset, k in (("mnist1d", 3), ("hmt", 2)):
@@ -85,6 +86,7 @@ def fixture_inputs(tmp_path):
         inputs["galleries"].append(figure(results / dataset / "figures" / "maps_gallery.png", 5))
         inputs["curves"].append(figure(results / dataset / "figures" / "curves.png", 6))
         inputs["misclassified"].append(figure(results / dataset / "figures" / "misclassified.png", 7))
+        inputs["convergence"].append(figure(results / dataset / "figures" / "convergence.png", 8))
         for method in METHODS:
             path = results / dataset / "scores" / f"{method}.csv"
             path.parent.mkdir(parents=True, exist_ok=True)

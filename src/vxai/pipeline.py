@@ -7,7 +7,7 @@ from vxai import evaluation
 from vxai.data.inputs import (load_maps, load_test_set, load_test_support, model_inputs,
                               subset_indices)
 from vxai.errors import UserError
-from vxai.io import dataset_and_method, save_csv, save_json, save_npz
+from vxai.io import dataset_and_method, save_csv, save_figure, save_json, save_npz
 from vxai.maps import normalize01
 from vxai.models.loading import load_model
 
@@ -159,3 +159,41 @@ def summarize_scores(score_paths, seed, outputs):
                             for dataset, scores in tables.items()], ignore_index=True)
     save_csv(outputs.comparison, comparison[["dataset", *comparison.columns[:-1]]],
              float_format="%.6g")
+
+
+BUDGET_PARAMETER = {"rise": "masks", "lime": "samples", "kernelshap": "samples"}
+
+
+def budget_convergence(data_path, model_path, methods, budgets, samples, test_samples,
+                       keep_fraction, batch_size, seed, outputs):
+    """Drop% and Increase% (with bootstrap intervals) of RISE, LIME and KernelSHAP against
+    their budget of masks or samples, on `samples` evenly spaced test samples: what a
+    smaller budget costs in faithfulness. `methods`: {name: parameters}."""
+    from vxai import plots
+    from vxai.metrics.faithfulness import bootstrap_ci, drop_increase
+    from vxai.methods import get_method
+
+    model = load_model(model_path)
+    x, _, _, _ = _test_inputs(data_path, model, test_samples)
+    x = x[subset_indices(len(x), samples)]
+
+    def predict(batch):
+        return model.predict(batch, batch_size=batch_size, verbose=0)
+
+    probs = predict(x)
+    classes = probs.argmax(axis=1)
+    rows = []
+    for method, params in methods.items():
+        for budget in budgets:
+            settings = {**(params or {}), BUDGET_PARAMETER[method]: int(budget)}
+            explainer = get_method(method)(model, batch_size=batch_size, seed=seed, **settings)
+            table = drop_increase(predict, x, explainer.explain(x, classes).maps, classes,
+                                  keep_fraction, batch_size, seed, probs)
+            low, high = bootstrap_ci(table["drop"], seed=seed)
+            rows.append({"method": method, "budget": int(budget), "n": len(x),
+                         "drop_pct": 100 * table["drop"].mean(), "drop_pct_lo": 100 * low,
+                         "drop_pct_hi": 100 * high,
+                         "increase_pct": 100 * table["increase"].mean()})
+    frame = pd.DataFrame(rows)
+    save_csv(outputs.table, frame, float_format="%.6g")
+    save_figure(outputs.figure, plots.budget_convergence(frame))

@@ -127,6 +127,21 @@ def maps_gallery(inputs, titles, method_maps, templates=None):
     return fig
 
 
+def budget_convergence(table):
+    """Drop% (with its 95 % interval) against the budget of masks or samples, per method."""
+    fig, ax = plt.subplots(figsize=(4.5, 3))
+    for method, rows in table.groupby("method", sort=False):
+        ax.plot(rows["budget"], rows["drop_pct"], marker="o", label=method)
+        ax.fill_between(rows["budget"], rows["drop_pct_lo"], rows["drop_pct_hi"], alpha=0.2)
+    ax.set_xscale("log")
+    ax.set_xlabel("masks (RISE) or samples (LIME, KernelSHAP)")
+    ax.set_ylabel("Drop% (lower is better)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
 def message_figure(text):
     """A small figure holding only a message (for a panel with nothing to draw)."""
     fig, ax = plt.subplots(figsize=(4, 1))

@@ -161,6 +161,8 @@ def _dataset_section(name, inputs, methods, folder):
         "gallery_path": relative(pick(inputs.galleries)),
         "curves": embed_png(pick(inputs.curves)),
         "curves_path": relative(pick(inputs.curves)),
+        "convergence": embed_png(pick(inputs.convergence)),
+        "convergence_path": relative(pick(inputs.convergence)),
         "misclassified": embed_png(pick(inputs.misclassified)),
         "misclassified_path": relative(pick(inputs.misclassified)),
         "methods": methods,

@@ -189,3 +189,12 @@ def misclassified_methods(dataset):
         for method in config["report"]["misclassified"]["methods"]
         if method in config[dataset]["methods"]
     }
+
+
+def convergence_methods(dataset):
+    """{method: parameters} of the configured budget-driven methods (RISE, LIME, KernelSHAP)."""
+    return {
+        method: config[dataset]["methods"][method] or {}
+        for method in ("rise", "lime", "kernelshap")
+        if method in config[dataset]["methods"]
+    }

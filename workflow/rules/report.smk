@@ -18,6 +18,9 @@ rule appendix:
         misclassified=expand(
             "results/{dataset}/figures/misclassified.png", dataset=DATASETS
         ),
+        convergence=expand(
+            "results/{dataset}/figures/convergence.png", dataset=DATASETS
+        ),
         manifest="results/data/hmt_manifest.csv",
         train_benchmarks=expand(
             "benchmarks/models/{dataset}_train.tsv", dataset=trained_datasets()
@@ -49,7 +52,7 @@ rule appendix_pdf:
         + expand(
             "results/{dataset}/figures/{figure}.png",
             dataset=DATASETS,
-            figure=["maps_gallery", "curves", "misclassified"],
+            figure=["maps_gallery", "curves", "misclassified", "convergence"],
         ),
     output:
         "results/report/appendix.pdf",

@@ -92,3 +92,50 @@ rule summarize_scores:
         seed=job_seed("summary"),
     script:
         "../../scripts/summarize_scores.py"
+
+
+rule budget_convergence:
+    input:
+        lambda wildcards: code(
+            "data/inputs.py",
+            "models/loading.py",
+            "metrics/faithfulness.py",
+            "pipeline.py",
+            "plots.py",
+            *[
+                path
+                for method in convergence_methods(wildcards.dataset)
+                for path in method_modules(method)
+            ],
+        ),
+        data="results/data/{dataset}.npz",
+        model="results/models/{dataset}.keras",
+    output:
+        table="results/{dataset}/convergence.csv",
+        figure=report(
+            "results/{dataset}/figures/convergence.png",
+            caption="../report/convergence.rst",
+            category="Task 4: faithfulness",
+            subcategory="{dataset}",
+            labels={"dataset": "{dataset}", "figure": "Drop% against the budget"},
+        ),
+    log:
+        "logs/{dataset}/budget_convergence.log",
+    benchmark:
+        "benchmarks/{dataset}/budget_convergence.tsv"
+    conda:
+        "../envs/vxai.yaml"
+    threads: config["threads"]
+    resources:
+        mem_mb=6000,
+        gpu=1,
+    params:
+        methods=lambda wildcards: convergence_methods(wildcards.dataset),
+        budgets=lambda wildcards: config[wildcards.dataset]["convergence"]["budgets"],
+        samples=lambda wildcards: config[wildcards.dataset]["convergence"]["samples"],
+        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
+        keep_fraction=lambda wildcards: config[wildcards.dataset]["keep_fraction"],
+        batch_size=lambda wildcards: config[wildcards.dataset]["explain"]["batch_size"],
+        seed=lambda wildcards: job_seed(wildcards.dataset, "convergence"),
+    script:
+        "../../scripts/budget_convergence.py"

@@ -1,0 +1,22 @@
+"""Drop% against the number of masks or samples for RISE, LIME and KernelSHAP."""
+
+from vxai.runtime import configure_tensorflow, log_to, report_errors
+
+log_to(snakemake.log[0])
+configure_tensorflow(snakemake.threads, snakemake.params.seed)
+
+from vxai.pipeline import budget_convergence  # noqa: E402
+
+with report_errors():
+    budget_convergence(
+        snakemake.input.data,
+        snakemake.input.model,
+        dict(snakemake.params.methods),
+        list(snakemake.params.budgets),
+        snakemake.params.samples,
+        snakemake.params.test_samples,
+        snakemake.params.keep_fraction,
+        snakemake.params.batch_size,
+        snakemake.params.seed,
+        snakemake.output,
+    )
