@@ -105,7 +105,8 @@ def fixture_inputs(tmp_path):
             bench.write_text("s\th:m:s\n%.2f\t0:00:01\n" % rng.uniform(1, 9))
             inputs["benchmarks"].append(str(bench))
     outputs = SimpleNamespace(faithfulness=str(results / "summary" / "faithfulness.csv"),
-                              comparison=str(results / "summary" / "method_comparison.csv"))
+                              comparison=str(results / "summary" / "method_comparison.csv"),
+                              figure=str(results / "summary" / "faithfulness.png"))
     summarize_scores(score_paths, 0, outputs)
     manifest = results / "data" / "hmt_manifest.csv"
     manifest.parent.mkdir(parents=True)
@@ -115,6 +116,7 @@ def fixture_inputs(tmp_path):
         template=str(report / "appendix.html.j2"), latex=str(report / "appendix.tex.j2"),
         cards=str(report / "method_cards.yaml"), references=str(report / "references.bib"),
         faithfulness=outputs.faithfulness, comparison=outputs.comparison, manifest=str(manifest),
+        faithfulness_plot=outputs.figure,
         **inputs)
     return namespace, config, results / "report"
 

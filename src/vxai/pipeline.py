@@ -140,7 +140,8 @@ def _score_curves(predict, x, maps, classes, settings, batch_size, table, output
 def summarize_scores(score_paths, seed, outputs):
     """Drop%/Increase% (all variants) with bootstrap intervals per dataset and method:
     overall, for correctly and wrongly classified samples, and per true class; and the
-    method-versus-method table of how often each method has the lower per-sample drop."""
+    method-versus-method table of how often each method has the lower per-sample drop, and a
+    plot of the overall Drop% and Increase% with their intervals."""
     from vxai.metrics.faithfulness import compare_methods, summarize
 
     rows, tables = [], {}
@@ -154,7 +155,11 @@ def summarize_scores(score_paths, seed, outputs):
         for subset, part in subsets:
             rows.append({"dataset": dataset, "method": method, "subset": subset,
                          **summarize(part, seed=seed)})
-    save_csv(outputs.faithfulness, pd.DataFrame(rows), float_format="%.6g")
+    summary = pd.DataFrame(rows)
+    save_csv(outputs.faithfulness, summary, float_format="%.6g")
+    from vxai import plots
+
+    save_figure(outputs.figure, plots.drop_increase_bars(summary.query("subset == 'all'")))
     comparison = pd.concat([compare_methods(scores).assign(dataset=dataset)
                             for dataset, scores in tables.items()], ignore_index=True)
     save_csv(outputs.comparison, comparison[["dataset", *comparison.columns[:-1]]],

@@ -127,6 +127,27 @@ def maps_gallery(inputs, titles, method_maps, templates=None):
     return fig
 
 
+def drop_increase_bars(summary):
+    """Drop% and Increase% per method (bars, 95 % intervals as error bars), one row of panels
+    per dataset; `summary` holds the 'all' rows of faithfulness.csv."""
+    datasets = list(dict.fromkeys(summary["dataset"]))
+    fig, axes = plt.subplots(len(datasets), 2, figsize=(10, 3.2 * len(datasets)), squeeze=False)
+    for row, dataset in enumerate(datasets):
+        part = summary[summary["dataset"] == dataset]
+        positions = np.arange(len(part))
+        for col, (metric, colour) in enumerate((("drop", "tab:red"), ("increase", "tab:blue"))):
+            ax = axes[row, col]
+            value = part[f"{metric}_pct"].to_numpy()
+            error = np.stack([value - part[f"{metric}_pct_lo"], part[f"{metric}_pct_hi"] - value])
+            ax.bar(positions, value, yerr=error, color=colour, alpha=0.75, capsize=2)
+            ax.set_xticks(positions, part["method"], rotation=60, ha="right", fontsize=7)
+            better = "lower" if metric == "drop" else "higher"
+            ax.set_title(f"{dataset}: {metric.capitalize()}% ({better} is better)", fontsize=9)
+            ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
 def budget_convergence(table):
     """Drop% (with its 95 % interval) against the budget of masks or samples, per method."""
     fig, ax = plt.subplots(figsize=(4.5, 3))

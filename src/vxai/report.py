@@ -234,6 +234,8 @@ def appendix_context(inputs, config, datasets, folder):
         "keep_fraction": {d: config[d]["keep_fraction"] for d in datasets},
         "provenance": provenance(config),
         "checksums": input_checksums(inputs),
+        "faithfulness_plot": embed_png(inputs.faithfulness_plot),
+        "faithfulness_plot_path": os.path.relpath(inputs.faithfulness_plot, folder),
     }
 
 

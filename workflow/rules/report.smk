@@ -7,6 +7,7 @@ rule appendix:
         references=str(TEMPLATES / "references.bib"),
         faithfulness="results/summary/faithfulness.csv",
         comparison="results/summary/method_comparison.csv",
+        faithfulness_plot="results/summary/faithfulness.png",
         sanity=sanity_tables(),
         metrics=expand("results/{dataset}/eval/metrics.json", dataset=DATASETS),
         ranked=expand("results/{dataset}/eval/confusions_ranked.csv", dataset=DATASETS),
@@ -53,7 +54,8 @@ rule appendix_pdf:
             "results/{dataset}/figures/{figure}.png",
             dataset=DATASETS,
             figure=["maps_gallery", "curves", "misclassified", "convergence"],
-        ),
+        )
+        + ["results/summary/faithfulness.png"],
     output:
         "results/report/appendix.pdf",
     log:

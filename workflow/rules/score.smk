@@ -66,7 +66,9 @@ rule score:
 
 rule summarize_scores:
     input:
-        code("metrics/__init__.py", "metrics/faithfulness.py", "pipeline.py"),
+        code(
+            "metrics/__init__.py", "metrics/faithfulness.py", "pipeline.py", "plots.py"
+        ),
         scores=score_tables(),
     output:
         faithfulness=report(
@@ -80,6 +82,12 @@ rule summarize_scores:
             caption="../report/method_comparison.rst",
             category="Task 4: faithfulness",
             labels={"table": "method versus method"},
+        ),
+        figure=report(
+            "results/summary/faithfulness.png",
+            caption="../report/faithfulness_plot.rst",
+            category="Task 4: faithfulness",
+            labels={"figure": "Drop% and Increase%"},
         ),
     log:
         "logs/summary/faithfulness.log",
