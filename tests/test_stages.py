@@ -24,7 +24,9 @@ def tiny(tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("method, params", [("smoothgrad", {"samples": 6}), ("gradcam", {})])
+@pytest.mark.parametrize("method, params", [
+    ("smoothgrad", {"samples": 6}), ("gradcam", {}), ("rise", {"masks": 32}),
+    ("lime", {"samples": 16, "segment_size": 8}), ("counterfactual", {"steps": 5})])
 def test_maps_do_not_depend_on_the_shard_count(tiny, method, params):
     def run(n_shards):
         paths = []
@@ -40,6 +42,8 @@ def test_maps_do_not_depend_on_the_shard_count(tiny, method, params):
     np.testing.assert_array_equal(one["ids"], three["ids"])
     np.testing.assert_allclose(one["maps"], three["maps"], atol=1e-6)
     np.testing.assert_allclose(one["maps_normalized"], three["maps_normalized"], atol=1e-6)
+    for key in (k for k in one if k.startswith("extra_")):  # e.g. the counterfactual inputs
+        np.testing.assert_allclose(one[key], three[key], atol=1e-6, err_msg=key)
 
 
 def test_scores_include_drop_variants_and_template_localization(tiny):
