@@ -65,19 +65,18 @@ class Counterfactual(Explainer):
         best, best_cost = np.zeros_like(x), np.full(len(x), np.inf)
         b1, b2 = 0.9, 0.999
         x_t, classes_t = tf.constant(x), tf.constant(classes)
-        for step in range(1, self.steps + 1):
+        for step in range(1, self.steps + 2):  # the last evaluation only checks the final change
             grad, cost, flipped = self._step(x_t, tf.constant(delta), classes_t)
             cost, flipped = cost.numpy(), flipped.numpy()
             better = flipped & (cost < best_cost)
             best[better], best_cost[better] = delta[better], cost[better]
+            if step > self.steps:
+                break
             grad = grad.numpy()
             m = b1 * m + (1 - b1) * grad
             v = b2 * v + (1 - b2) * grad**2
             delta = delta - self.learning_rate * (m / (1 - b1**step)) / (np.sqrt(v / (1 - b2**step)) + 1e-8)
-        grad, cost, flipped = self._step(x_t, tf.constant(delta), classes_t)
-        better = flipped.numpy() & (cost.numpy() < best_cost)
-        best[better] = delta[better]
-        return best, np.isfinite(best_cost) | better
+        return best, np.isfinite(best_cost)
 
     def shrink(self, x, delta, classes, success):
         """The smallest factor a in [0, 1] (by bisection) for which x + a * delta still

@@ -99,7 +99,9 @@ class Occlusion(PerturbationExplainer):
                   for size in self.input_size]
         self.corners = np.stack(np.meshgrid(*starts, indexing="ij"), -1).reshape(-1, len(starts))
         self.n_masks = len(self.corners)
-        self.count = sum(1.0 - self.masks(i, i + 1)[0].numpy() for i in range(self.n_masks))
+        self.count = np.zeros(self.input_size)  # windows covering each point
+        for corner in self.corners:
+            self.count[tuple(slice(c, c + self.window) for c in corner)] += 1.0
 
     def masks(self, start, stop):
         masks = np.ones((stop - start, *self.input_size), np.float32)

@@ -17,6 +17,7 @@ class MaskedScores:
         self.passes = 0
         self._scores = tf.function(self._compute, reduce_retracing=True)
         self._weighted = tf.function(self._compute_weighted, reduce_retracing=True)
+        self._rows = tf.function(self._compute_rows, reduce_retracing=True)
         self._outputs = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
 
     def _compute(self, x, masks, baseline, target):
@@ -45,8 +46,6 @@ class MaskedScores:
         (k_i, *spatial), made when the stream reaches it; (input, mask) rows of consecutive
         inputs share batches of `batch_size`. Yields (i, scores of input i) in order, as soon
         as each input is complete, so only one input's masks need to be kept."""
-        if not hasattr(self, "_rows"):
-            self._rows = tf.function(self._compute_rows, reduce_retracing=True)
         baseline = tf.constant(baseline, tf.float32)
         pending, scores = [], {}
 
