@@ -1,6 +1,7 @@
 """Benchmark every attribution method against the model's own batched speed.
 
     python bench/run.py [--n 64] [--methods gradcam,rise] [--models mnist1d,hmt]
+    python bench/run.py --rules-only --run-dir /path/to/a/pipeline/run
 
 Prints one row per model and method: maps per second, and a ratio against the model's
 plain speed measured in the same run:
@@ -10,7 +11,9 @@ plain speed measured in the same run:
   inference rate (1.0 is the ceiling); RISE, SISE, occlusion, LIME and KernelSHAP count
   their passes as they make them.
 Methods run with the parameters of config/config.yaml for each dataset.
-Then the wall time per rule from Snakemake's benchmark files under benchmarks/, if any.
+Then the wall time of every job of the last pipeline run from Snakemake's benchmark files
+(`benchmarks/` of --run-dir, this repository by default) and their sum per rule; these are
+job times, so with several jobs at once their sum exceeds the run's wall time.
 """
 
 import argparse
@@ -117,7 +120,13 @@ def main():
     parser.add_argument("--methods", default=",".join(
         m for m, family in METHOD_FAMILIES.items() if family != "baseline"))
     parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--run-dir", type=Path, default=REPO,
+                        help="working directory of the pipeline run whose benchmarks/ to print")
+    parser.add_argument("--rules-only", action="store_true",
+                        help="only print the pipeline's job times")
     args = parser.parse_args()
+    if args.rules_only:
+        return print_rule_times(args.run_dir / "benchmarks")
     configure_tensorflow(args.threads, seed=0)
     from vxai.methods import get_method
 
@@ -159,19 +168,30 @@ def main():
     print("\nmodel    method                 maps_per_s    ratio kind      passes_per_map")
     for row in rows:
         print("{:8s} {:22s} {:10.2f} {:8.3f} {:9s} {:g}".format(*row))
-    print_rule_times()
+    print_rule_times(args.run_dir / "benchmarks")
 
 
-def print_rule_times():
-    """Wall time per rule from Snakemake's benchmark files of the last pipeline run."""
-    files = sorted((REPO / "benchmarks").rglob("*.tsv"))
-    if not files:
-        return
-    print("\nrule benchmark (last run)                              seconds")
-    for path in files:
+def print_rule_times(folder):
+    """Wall time of each job of the last pipeline run, from Snakemake's benchmark files in
+    `folder`, then the total per dataset and rule."""
+    times = {}
+    for path in sorted(folder.rglob("*.tsv")):
         lines = path.read_text().splitlines()
         if len(lines) >= 2:
-            print(f"{str(path.relative_to(REPO / 'benchmarks')):52s} {float(lines[1].split()[0]):9.1f}")
+            times[path.relative_to(folder)] = float(lines[1].split()[0])
+    if not times:
+        return
+    print(f"\njob benchmark ({folder})")
+    for path, seconds in times.items():
+        print(f"{str(path):52s} {seconds:9.1f} s")
+    totals = {}
+    for path, seconds in times.items():
+        group = str(path.parent) if len(path.parts) > 2 else str(path.with_suffix(""))
+        totals[group] = totals.get(group, 0.0) + seconds
+    print("\nsum per rule                                         seconds")
+    for group, seconds in sorted(totals.items(), key=lambda item: -item[1]):
+        print(f"{group:52s} {seconds:9.1f}")
+    print(f"{'all jobs':52s} {sum(times.values()):9.1f}")
 
 
 if __name__ == "__main__":
