@@ -76,10 +76,11 @@ SNAKEFILE = REPO / "workflow" / "Snakefile"
 SMOKE = ["--configfile", str(REPO / "config" / "smoke.yaml")]
 
 
-def snakemake(workdir, *args, timeout=900):
+def snakemake(workdir, *args, timeout=900, env=None):
     """Run snakemake on this repository's workflow in `workdir`; return the completed process."""
     command = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args]
-    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout,
+                          env=env)
 
 
 def provide_hmt_inputs(workdir):
