@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 PROGRAMS = ("munged", "mariadb-install-db", "mariadbd", "slurmdbd", "slurmctld", "slurmd",
-            "sbatch", "sacct", "sinfo")
+            "sacctmgr", "sbatch", "sacct", "sinfo")
 
 SLURM_CONF = """\
 ClusterName=vxai-test
