@@ -85,9 +85,17 @@ def missing_tools():
                and not os.path.exists(f"/usr/sbin/{name}")]
     if not missing and os.geteuid() != 0:
         return ["root (slurmd must start jobs as the submitting user)"]
-    if not missing and (SYSTEM_CONF.exists() or SYSTEM_CONF.is_symlink()):
+    if not missing and (SYSTEM_CONF.exists() or SYSTEM_CONF.is_symlink()) and not _left_over():
         return [f"a free {SYSTEM_CONF} (this machine has a SLURM configuration of its own)"]
     return missing
+
+
+def _left_over():
+    """Whether /etc/slurm/slurm.conf is a link left by an earlier, interrupted test cluster."""
+    if not SYSTEM_CONF.is_symlink():
+        return False
+    target = SYSTEM_CONF.resolve()
+    return not target.exists() or target.read_text().startswith("ClusterName=vxai-test")
 
 
 def _free_port():
@@ -169,6 +177,8 @@ def local_cluster(root, timeout=60):
            "MYSQL_UNIX_PORT": str(root / "mysql.sock")}
     started = []
     SYSTEM_CONF.parent.mkdir(parents=True, exist_ok=True)
+    if _left_over():
+        SYSTEM_CONF.unlink()
     SYSTEM_CONF.symlink_to(root / "slurm.conf")
     try:
         try:
