@@ -16,7 +16,6 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-BUDGET = {"rise": "masks", "lime": "samples", "kernelshap": "samples"}
 
 
 def measure(model_name, method, budget):
@@ -25,13 +24,14 @@ def measure(model_name, method, budget):
     import numpy as np
 
     from run import load_models
+    from vxai.catalog import BUDGET_PARAMETERS
     from vxai.methods import get_method
     from vxai.runtime import configure_tensorflow
 
     configure_tensorflow(2, seed=0)
     _, model = next(load_models([model_name]))
     x = np.random.default_rng(0).uniform(size=(1, *model.input_shape[1:])).astype(np.float32)
-    params = {BUDGET[method]: budget}
+    params = {BUDGET_PARAMETERS[method]: budget}
     if method != "rise" and model_name == "hmt":
         params.update(segmentation="grid", segment_size=16)  # 196 segments: samples all differ
     get_method(method)(model, batch_size=32, **params).explain(x)

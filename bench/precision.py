@@ -13,7 +13,6 @@ Test inputs come from `--data` when it exists, else from uniform noise.
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -43,18 +42,15 @@ def bfloat16_clone(model):
     return twin
 
 
-def rate(model, x, batch_size, repeats=3):
+def rate(model, x, batch_size):
+    """Plain batched inference rate (inputs/s) of `model` on `x`."""
     import tensorflow as tf
+
+    from run import best_rate
 
     forward = tf.function(lambda b: model(b, training=False))
     batches = [tf.constant(x[i : i + batch_size]) for i in range(0, len(x), batch_size)]
-    [forward(b) for b in batches]
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        [forward(b).numpy() for b in batches]
-        times.append(time.perf_counter() - start)
-    return len(x) / min(times)
+    return best_rate(lambda: [forward(b).numpy() for b in batches], len(x))
 
 
 def main():

@@ -21,6 +21,8 @@ METHODS = {
     "random_map": ("baselines", "baseline"),
     "constant_map": ("baselines", "baseline"),
 }
+# the parameter that sets the number of forward passes of the budget-driven methods
+BUDGET_PARAMETERS = {"rise": "masks", "lime": "samples", "kernelshap": "samples"}
 METHOD_MODULES = {name: module for name, (module, _) in METHODS.items()}
 METHOD_FAMILIES = {name: family for name, (_, family) in METHODS.items()}
 FAMILY_TITLES = {

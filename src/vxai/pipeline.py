@@ -12,6 +12,11 @@ from vxai.maps import normalize01
 from vxai.models.loading import load_model
 
 
+def _predictor(model, batch_size):
+    """predict(batch) -> class probabilities, `batch_size` inputs at a time."""
+    return lambda batch: model.predict(batch, batch_size=batch_size, verbose=0)
+
+
 def _test_inputs(data_path, model, test_samples):
     x, y, ids, class_names = load_test_set(data_path, test_samples)
     return model_inputs(x, model.input_shape), y, ids, class_names
@@ -76,9 +81,7 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
             f"the maps in {map_paths[0]} ... do not cover the test subset in order; delete "
             "the maps folder and rerun"
         )
-    def predict(batch):
-        return model.predict(batch, batch_size=batch_size, verbose=0)
-
+    predict = _predictor(model, batch_size)
     probs = predict(x)
     classes = probs.argmax(axis=1)
     table = drop_increase(predict, x, maps["maps"], classes, keep_fraction, batch_size, seed, probs)
@@ -166,8 +169,6 @@ def summarize_scores(score_paths, seed, outputs):
              float_format="%.6g")
 
 
-BUDGET_PARAMETER = {"rise": "masks", "lime": "samples", "kernelshap": "samples"}
-
 
 def budget_convergence(data_path, model_path, methods, budgets, samples, test_samples,
                        keep_fraction, batch_size, seed, outputs):
@@ -175,6 +176,7 @@ def budget_convergence(data_path, model_path, methods, budgets, samples, test_sa
     their budget of masks or samples, on `samples` evenly spaced test samples: what a
     smaller budget costs in faithfulness. `methods`: {name: parameters}."""
     from vxai import plots
+    from vxai.catalog import BUDGET_PARAMETERS
     from vxai.metrics.faithfulness import bootstrap_ci, drop_increase
     from vxai.methods import get_method
 
@@ -182,15 +184,13 @@ def budget_convergence(data_path, model_path, methods, budgets, samples, test_sa
     x, _, _, _ = _test_inputs(data_path, model, test_samples)
     x = x[subset_indices(len(x), samples)]
 
-    def predict(batch):
-        return model.predict(batch, batch_size=batch_size, verbose=0)
-
+    predict = _predictor(model, batch_size)
     probs = predict(x)
     classes = probs.argmax(axis=1)
     rows = []
     for method, params in methods.items():
         for budget in budgets:
-            settings = {**(params or {}), BUDGET_PARAMETER[method]: int(budget)}
+            settings = {**params, BUDGET_PARAMETERS[method]: int(budget)}
             explainer = get_method(method)(model, batch_size=batch_size, seed=seed, **settings)
             table = drop_increase(predict, x, explainer.explain(x, classes).maps, classes,
                                   keep_fraction, batch_size, seed, probs)

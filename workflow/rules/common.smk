@@ -15,7 +15,7 @@ TEMPLATES = REPO / "report"
 sys.path.insert(0, str(REPO / "src"))
 os.environ.update(PYTHONPATH=str(REPO / "src"))
 
-from vxai.catalog import METHOD_MODULES
+from vxai.catalog import BUDGET_PARAMETERS, METHOD_MODULES
 from vxai.runtime import derive_seed
 
 
@@ -195,6 +195,6 @@ def convergence_methods(dataset):
     """{method: parameters} of the configured budget-driven methods (RISE, LIME, KernelSHAP)."""
     return {
         method: config[dataset]["methods"][method] or {}
-        for method in ("rise", "lime", "kernelshap")
+        for method in BUDGET_PARAMETERS
         if method in config[dataset]["methods"]
     }
