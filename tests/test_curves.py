@@ -61,3 +61,22 @@ def test_the_true_contributions_beat_their_reverse():
 def test_curve_points_cover_zero_to_all_features():
     assert curve_points(40, 0.05).tolist() == list(range(0, 41, 2))
     assert curve_points(3, 0.5).tolist() == [0, 2, 3]
+
+
+def test_only_the_points_between_the_ends_are_predicted_per_map():
+    rng = np.random.default_rng(2)
+    model = linear_softmax(rng.normal(size=(10, 3)))
+    seen = []
+
+    def predict(batch):
+        seen.append(len(batch))
+        return model(batch)
+
+    x = rng.normal(size=(4, 10, 1)).astype(np.float32)
+    probs = model(x)
+    classes = probs.argmax(axis=1)
+    deletion, insertion, _ = deletion_insertion(predict, x, rng.normal(size=(4, 10)), classes,
+                                                0.25, np.zeros_like(x), probs=probs)
+    assert sum(seen) == 4 * 3 * 2 + 4 + 1  # 3 inner points x 2 curves, the starts, one blank
+    np.testing.assert_allclose(deletion[:, 0], probs[np.arange(4), classes])
+    np.testing.assert_allclose(deletion[:, -1], model(np.zeros((1, 10, 1)))[0, classes])

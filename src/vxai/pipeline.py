@@ -9,24 +9,23 @@ from vxai.data.inputs import (load_maps, load_test_set, load_test_support, model
 from vxai.errors import UserError
 from vxai.io import dataset_and_method, save_csv, save_figure, save_json, save_npz
 from vxai.maps import normalize01
-from vxai.models.loading import load_model
+from vxai.models.loading import batched_predictor, load_model
 
 
-def _predictor(model, batch_size):
-    """predict(batch) -> class probabilities, `batch_size` inputs at a time."""
-    return lambda batch: model.predict(batch, batch_size=batch_size, verbose=0)
-
-
-def _test_inputs(data_path, model, test_samples):
+def _test_inputs(data_path, model, test_samples, n_picked=None):
+    """Model inputs, labels, ids and class names of the test subset; with `n_picked`, of
+    that many evenly spaced samples of it (prepared alone: resizing every tile costs
+    seconds)."""
     x, y, ids, class_names = load_test_set(data_path, test_samples)
-    return model_inputs(x, model.input_shape), y, ids, class_names
+    picked = subset_indices(len(x), n_picked)
+    return model_inputs(x[picked], model.input_shape), y[picked], ids[picked], class_names
 
 
 def evaluate_model(data_path, model_path, test_samples, batch_size, outputs):
     """Predict the test set and write every evaluation table."""
     model = load_model(model_path)
     x, y, ids, class_names = _test_inputs(data_path, model, test_samples)
-    probs = model.predict(x, batch_size=batch_size, verbose=0)
+    probs = batched_predictor(model, batch_size)(x)
     table = evaluation.predictions_table(ids, y, probs, class_names)
     save_csv(outputs.predictions, table)
     metrics = evaluation.classification_metrics(y, probs, list(class_names))
@@ -81,7 +80,7 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
             f"the maps in {map_paths[0]} ... do not cover the test subset in order; delete "
             "the maps folder and rerun"
         )
-    predict = _predictor(model, batch_size)
+    predict = batched_predictor(model, batch_size)
     probs = predict(x)
     classes = probs.argmax(axis=1)
     table = drop_increase(predict, x, maps["maps"], classes, keep_fraction, batch_size, seed, probs)
@@ -95,7 +94,8 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
         table[key.removeprefix("extra_")] = maps[key]  # per-sample extras; arrays stay in the maps
     if curves is not None:
         table["deletion_auc"], table["insertion_auc"] = np.nan, np.nan
-        _score_curves(predict, x, maps["maps"], classes, curves, batch_size, table, curves_output)
+        _score_curves(predict, x, probs, maps["maps"], classes, curves, batch_size, table,
+                      curves_output)
     support = load_test_support(data_path, test_samples)
     if support is not None and np.isfinite(support).all():
         from vxai.metrics.localization import localization_scores
@@ -113,8 +113,7 @@ def sanity_check(data_path, model_path, method, method_params, test_samples, n_s
     from vxai.metrics.sanity import cascading_randomization
 
     model = load_model(model_path)
-    x, _, _, _ = _test_inputs(data_path, model, test_samples)
-    x = x[subset_indices(len(x), n_samples)]
+    x = _test_inputs(data_path, model, test_samples, n_samples)[0]
     explainer = get_method(method)
 
     def make(m):
@@ -125,7 +124,7 @@ def sanity_check(data_path, model_path, method, method_params, test_samples, n_s
     print(pd.DataFrame(rows).to_string(index=False))
 
 
-def _score_curves(predict, x, maps, classes, settings, batch_size, table, output):
+def _score_curves(predict, x, probs, maps, classes, settings, batch_size, table, output):
     from vxai.metrics.curves import area, blurred, deletion_insertion
 
     picked = subset_indices(len(x), settings["samples"])
@@ -133,7 +132,8 @@ def _score_curves(predict, x, maps, classes, settings, batch_size, table, output
     sigma = settings["blur_sigma"]
     start = blurred(xs, sigma) if sigma and xs.ndim == 4 else np.zeros_like(xs)
     deletion, insertion, fractions = deletion_insertion(
-        predict, xs, maps[picked], classes[picked], settings["step"], start, batch_size)
+        predict, xs, maps[picked], classes[picked], settings["step"], start, batch_size,
+        probs[picked])
     table.loc[picked, "deletion_auc"] = area(deletion, fractions)
     table.loc[picked, "insertion_auc"] = area(insertion, fractions)
     save_npz(output, positions=picked, fractions=fractions, deletion=deletion,
@@ -181,10 +181,9 @@ def budget_convergence(data_path, model_path, methods, budgets, samples, test_sa
     from vxai.methods import get_method
 
     model = load_model(model_path)
-    x, _, _, _ = _test_inputs(data_path, model, test_samples)
-    x = x[subset_indices(len(x), samples)]
+    x = _test_inputs(data_path, model, test_samples, samples)[0]
 
-    predict = _predictor(model, batch_size)
+    predict = batched_predictor(model, batch_size)
     probs = predict(x)
     classes = probs.argmax(axis=1)
     rows = []

@@ -52,16 +52,13 @@ class Explainer:
     name = family = None
 
     def __init__(self, model, batch_size=32, seed=0, **params):
-        from vxai.models.loading import as_functional
+        from vxai.models.loading import as_functional, batched_predictor
 
         self.model = as_functional(model)
         self.batch_size = int(batch_size)
         self.seed = int(seed)
         self.params = params
-
-    def predict(self, x):
-        """Class probabilities, batched."""
-        return self.model.predict(x, batch_size=self.batch_size, verbose=0)
+        self.predict = batched_predictor(self.model, self.batch_size)  # class probabilities
 
     def explain(self, x, targets=None, progress=False, ids=None):
         """Explain `targets` (default: the predicted classes) for inputs `x`; `ids` name the

@@ -26,9 +26,11 @@ def curve_points(n_features, step):
     return np.unique(np.round(np.linspace(0, n_features, n_steps + 1)).astype(int))
 
 
-def deletion_insertion(predict, x, maps, classes, step, start, batch_size=64):
+def deletion_insertion(predict, x, maps, classes, step, start, batch_size=64, probs=None):
     """(deletion, insertion, fractions): per-sample curves (n, points) of the class
-    probability and the fractions of features changed at each point."""
+    probability and the fractions of features changed at each point. The end points need
+    no map: the input itself (its probabilities `probs`, if already known), the start input,
+    and the all-zero input; only the points in between are predicted per map."""
     n = len(x)
     flat_maps = np.asarray(maps, dtype=np.float64).reshape(n, -1)
     n_features = flat_maps.shape[1]
@@ -36,23 +38,26 @@ def deletion_insertion(predict, x, maps, classes, step, start, batch_size=64):
     order = np.argsort(-flat_maps, axis=1, kind="stable")
     rank = np.empty_like(order)
     np.put_along_axis(rank, order, np.arange(n_features)[None].repeat(n, axis=0), axis=1)
-    curves = {"deletion": np.zeros((n, len(points))), "insertion": np.zeros((n, len(points)))}
+    samples = np.arange(n)
+    full = (predict(x) if probs is None else probs)[samples, classes]
+    deletion, insertion = np.zeros((n, len(points))), np.zeros((n, len(points)))
+    deletion[:, 0], insertion[:, -1] = full, full
+    deletion[:, -1] = predict(np.zeros_like(x[:1]))[0, classes]
+    insertion[:, 0] = predict(start)[samples, classes]
     flat_x = x.reshape(n, n_features, -1)
     flat_start = start.reshape(n, n_features, -1)
-    jobs = [(i, j) for i in range(n) for j in range(len(points))]
+    jobs = [(i, j) for i in range(n) for j in range(1, len(points) - 1)]
     for begin in range(0, len(jobs), batch_size):
-        chunk = jobs[begin : begin + batch_size]
-        rows = np.array([i for i, _ in chunk])
-        changed = rank[rows] < points[[j for _, j in chunk]][:, None]  # (chunk, features)
+        rows, columns = np.array(jobs[begin : begin + batch_size]).T
+        changed = rank[rows] < points[columns][:, None]  # (chunk, features)
         deleted = np.where(changed[..., None], 0, flat_x[rows])
         inserted = np.where(changed[..., None], flat_x[rows], flat_start[rows])
-        batch = np.concatenate([deleted, inserted]).reshape(2 * len(chunk), *x.shape[1:])
-        probs = predict(batch.astype(x.dtype))
-        classes_chunk = classes[rows]
-        for k, (i, j) in enumerate(chunk):
-            curves["deletion"][i, j] = probs[k, classes_chunk[k]]
-            curves["insertion"][i, j] = probs[len(chunk) + k, classes_chunk[k]]
-    return curves["deletion"], curves["insertion"], points / n_features
+        batch = np.concatenate([deleted, inserted]).reshape(2 * len(rows), *x.shape[1:])
+        chunk_probs = predict(batch.astype(x.dtype))
+        within = np.arange(len(rows))
+        deletion[rows, columns] = chunk_probs[within, classes[rows]]
+        insertion[rows, columns] = chunk_probs[len(rows) + within, classes[rows]]
+    return deletion, insertion, points / n_features
 
 
 def area(curves, fractions):
