@@ -61,3 +61,24 @@ def test_scores_include_drop_variants_and_template_localization(tiny):
                    "pointing_game", "relevance_mass", "template_iou", "label_name"):
         assert column in scores
     assert scores["pointing_game"].isin([0, 1]).all()
+
+
+def test_budget_convergence_maps_settle_as_the_budget_grows(tiny):
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from vxai.pipeline import budget_convergence
+
+    outputs = SimpleNamespace(table=tiny / "convergence.csv", figure=tiny / "convergence.png")
+    methods = {"rise": {"cells": 4}, "lime": {"segment_size": 4}}
+    budget_convergence(tiny / "data.npz", tiny / "model.keras", methods, [2048, 8, 128], 10,
+                       None, 0.3, 16, 7, outputs)
+    table = pd.read_csv(outputs.table)
+    assert table["method"].tolist() == ["rise"] * 3 + ["lime"] * 3 and (table["n"] == 10).all()
+    for method, rows in table.groupby("method"):
+        assert rows["budget"].tolist() == [8, 128, 2048]
+        low, middle, largest = rows["agreement"]
+        assert largest == pytest.approx(1.0)  # the largest budget against itself
+        assert low < middle < 0.99, method  # more masks or samples: closer to the settled map
+    assert outputs.figure.stat().st_size > 0

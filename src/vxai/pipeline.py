@@ -173,11 +173,13 @@ def summarize_scores(score_paths, seed, outputs):
 def budget_convergence(data_path, model_path, methods, budgets, samples, test_samples,
                        keep_fraction, batch_size, seed, outputs):
     """Drop% and Increase% (with bootstrap intervals) of RISE, LIME and KernelSHAP against
-    their budget of masks or samples, on `samples` evenly spaced test samples: what a
-    smaller budget costs in faithfulness. `methods`: {name: parameters}."""
+    their budget of masks or samples, on `samples` evenly spaced test samples, and the mean
+    rank correlation of each budget's maps with the largest budget's: what a smaller budget
+    costs in faithfulness and in stability. `methods`: {name: parameters}."""
     from vxai import plots
     from vxai.catalog import BUDGET_PARAMETERS
     from vxai.metrics.faithfulness import bootstrap_ci, drop_increase
+    from vxai.metrics.sanity import rank_correlations
     from vxai.methods import get_method
 
     model = load_model(model_path)
@@ -188,16 +190,21 @@ def budget_convergence(data_path, model_path, methods, budgets, samples, test_sa
     classes = probs.argmax(axis=1)
     rows = []
     for method, params in methods.items():
-        for budget in budgets:
-            settings = {**params, BUDGET_PARAMETERS[method]: int(budget)}
+        maps = {}
+        for budget in sorted(int(b) for b in budgets):
+            settings = {**params, BUDGET_PARAMETERS[method]: budget}
             explainer = get_method(method)(model, batch_size=batch_size, seed=seed, **settings)
-            table = drop_increase(predict, x, explainer.explain(x, classes).maps, classes,
-                                  keep_fraction, batch_size, seed, probs)
+            maps[budget] = explainer.explain(x, classes).maps
+            table = drop_increase(predict, x, maps[budget], classes, keep_fraction, batch_size,
+                                  seed, probs)
             low, high = bootstrap_ci(table["drop"], seed=seed)
-            rows.append({"method": method, "budget": int(budget), "n": len(x),
+            rows.append({"method": method, "budget": budget, "n": len(x),
                          "drop_pct": 100 * table["drop"].mean(), "drop_pct_lo": 100 * low,
                          "drop_pct_hi": 100 * high,
                          "increase_pct": 100 * table["increase"].mean()})
+        for row in rows[-len(maps):]:
+            agreement = rank_correlations(maps[max(maps)], maps[row["budget"]], absolute=False)
+            row["agreement"] = float(np.nanmean(agreement)) if np.isfinite(agreement).any() else np.nan
     frame = pd.DataFrame(rows)
     save_csv(outputs.table, frame, float_format="%.6g")
     save_figure(outputs.figure, plots.budget_convergence(frame))

@@ -149,16 +149,21 @@ def drop_increase_bars(summary):
 
 
 def budget_convergence(table):
-    """Drop% (with its 95 % interval) against the budget of masks or samples, per method."""
-    fig, ax = plt.subplots(figsize=(4.5, 3))
+    """Per method against the budget of masks or samples: Drop% with its 95 % interval, and
+    the rank correlation of the maps with those of the largest budget."""
+    fig, (drop, agreement) = plt.subplots(1, 2, figsize=(8, 3))
     for method, rows in table.groupby("method", sort=False):
-        ax.plot(rows["budget"], rows["drop_pct"], marker="o", label=method)
-        ax.fill_between(rows["budget"], rows["drop_pct_lo"], rows["drop_pct_hi"], alpha=0.2)
-    ax.set_xscale("log")
-    ax.set_xlabel("masks (RISE) or samples (LIME, KernelSHAP)")
-    ax.set_ylabel("Drop% (lower is better)")
-    ax.legend(fontsize=8)
-    ax.grid(alpha=0.3)
+        drop.plot(rows["budget"], rows["drop_pct"], marker="o", label=method)
+        drop.fill_between(rows["budget"], rows["drop_pct_lo"], rows["drop_pct_hi"], alpha=0.2)
+        agreement.plot(rows["budget"], rows["agreement"], marker="o", label=method)
+    drop.set_ylabel("Drop% (lower is better)")
+    agreement.set_ylabel("Spearman with the largest budget")
+    agreement.set_ylim(top=1.02)
+    for ax in (drop, agreement):
+        ax.set_xscale("log")
+        ax.set_xlabel("masks (RISE) or samples (LIME, KernelSHAP)")
+        ax.grid(alpha=0.3)
+    drop.legend(fontsize=8)
     fig.tight_layout()
     return fig
 

@@ -20,10 +20,13 @@ def randomized_copies(model, seed):
         yield layer.name, copy
 
 
-def rank_correlations(reference, maps):
-    """Spearman correlation of |map| with |reference map|, per sample (NaN for constant maps)."""
+def rank_correlations(reference, maps, absolute=True):
+    """Spearman correlation of |map| with |reference map| (of the signed maps with
+    `absolute=False`), per sample (NaN for constant maps)."""
+    if absolute:
+        reference, maps = np.abs(reference), np.abs(maps)
     values = []
-    for a, b in zip(np.abs(reference).reshape(len(maps), -1), np.abs(maps).reshape(len(maps), -1)):
+    for a, b in zip(np.reshape(reference, (len(maps), -1)), np.reshape(maps, (len(maps), -1))):
         values.append(spearmanr(a, b)[0] if np.ptp(a) > 0 and np.ptp(b) > 0 else np.nan)
     return np.asarray(values, dtype=np.float64)
 
