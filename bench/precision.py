@@ -54,12 +54,12 @@ def rate(model, x, batch_size):
 
 
 def main():
-    from scipy.stats import spearmanr
-
     from run import load_models
     from vxai.data.inputs import load_test_set, model_inputs, subset_indices
     from vxai.metrics.faithfulness import drop_increase
+    from vxai.metrics.sanity import rank_correlations
     from vxai.methods import get_method
+    from vxai.models.loading import batched_predictor
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", default="hmt", choices=sorted(KEEP))
@@ -88,20 +88,18 @@ def main():
     print(f"plain inference: float32 {fp32:.1f} inputs/s, bfloat16 {bf16:.1f} inputs/s, "
           f"speed-up {bf16 / fp32:.2f}")
 
-    def predictor(m):
-        return lambda batch: m.predict(batch, batch_size=args.batch_size, verbose=0)
-
-    probs = {"float32": predictor(model)(x), "bfloat16": predictor(twin)(x)}
+    predictors = {"float32": batched_predictor(model, args.batch_size),
+                  "bfloat16": batched_predictor(twin, args.batch_size)}
+    probs = {precision: predict(x) for precision, predict in predictors.items()}
     print(f"largest probability change {np.abs(probs['float32'] - probs['bfloat16']).max():.4f}; "
           f"same predicted class {np.mean(probs['float32'].argmax(1) == probs['bfloat16'].argmax(1)):.3f}")
     classes = probs["float32"].argmax(axis=1)
     maps, scores = {}, {}
     for precision, m in (("float32", model), ("bfloat16", twin)):
         maps[precision] = get_method("gradcam")(m, batch_size=args.batch_size).explain(x, classes).maps
-        scores[precision] = drop_increase(predictor(m), x, maps[precision], classes,
+        scores[precision] = drop_increase(predictors[precision], x, maps[precision], classes,
                                           KEEP[name], args.batch_size, seed=0)
-    flat = [maps[p].reshape(len(x), -1) for p in ("float32", "bfloat16")]
-    rho = np.nanmean([spearmanr(a, b).statistic for a, b in zip(*flat)])
+    rho = np.nanmean(rank_correlations(maps["float32"], maps["bfloat16"], absolute=False))
     print(f"Grad-CAM maps: mean Spearman float32 vs bfloat16 {rho:.4f}")
     for precision, table in scores.items():
         print(f"Grad-CAM {precision:8s} Drop% {100 * table['drop'].mean():6.2f}  "

@@ -129,6 +129,7 @@ def main():
         return print_rule_times(args.run_dir / "benchmarks")
     configure_tensorflow(args.threads, seed=0)
     from vxai.methods import get_method
+    from vxai.models.loading import batched_predictor
 
     rows = []
     for name, model in load_models(args.models.split(",")):
@@ -142,7 +143,7 @@ def main():
         fwd, fwd_bwd = plain_rates(model, x, args.batch_size)
         print(f"# {name}: plain batched inference {fwd:.1f} inputs/s, "
               f"forward+backward {fwd_bwd:.1f} inputs/s", flush=True)
-        targets = model.predict(x, verbose=0).argmax(axis=1)
+        targets = batched_predictor(model, args.batch_size)(x).argmax(axis=1)
         params = configured_params(name)
         for method in args.methods.split(","):
             explainer = get_method(method)(model, batch_size=args.batch_size,
