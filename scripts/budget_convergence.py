@@ -5,7 +5,7 @@ from vxai.runtime import configure_tensorflow, log_to, report_errors
 log_to(snakemake.log[0])
 configure_tensorflow(snakemake.threads, snakemake.params.seed)
 
-from vxai.pipeline import budget_convergence  # noqa: E402
+from vxai.stages.convergence import budget_convergence  # noqa: E402
 
 with report_errors():
     budget_convergence(

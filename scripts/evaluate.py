@@ -5,7 +5,7 @@ from vxai.runtime import configure_tensorflow, log_to, report_errors
 log_to(snakemake.log[0])
 configure_tensorflow(snakemake.threads)
 
-from vxai.pipeline import evaluate_model  # noqa: E402
+from vxai.stages.evaluate import evaluate_model  # noqa: E402
 
 with report_errors():
     evaluate_model(

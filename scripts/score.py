@@ -5,7 +5,7 @@ from vxai.runtime import configure_tensorflow, log_to, report_errors
 log_to(snakemake.log[0])
 configure_tensorflow(snakemake.threads)
 
-from vxai.pipeline import sanity_check, score_method  # noqa: E402
+from vxai.stages.score import sanity_check, score_method  # noqa: E402
 
 with report_errors():
     score_method(

@@ -17,6 +17,20 @@ HMT_CLASSES = (
 )
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+THREADS = os.environ.get("VXAI_TEST_THREADS")  # run the suite under another thread count
+
+
+def pytest_configure(config):
+    """With VXAI_TEST_THREADS=N, TensorFlow, BLAS and OpenMP (torch in the Captum process
+    too) run on N threads: other threads split reductions differently, as other machines do."""
+    if not THREADS:
+        return
+    os.environ["OMP_NUM_THREADS"] = THREADS
+    import tensorflow as tf
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(int(THREADS))
+    tf.config.threading.set_intra_op_parallelism_threads(int(THREADS))
 
 
 def shared(*parts):

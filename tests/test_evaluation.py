@@ -70,7 +70,7 @@ def test_evaluate_stage_on_a_tiny_model_with_known_answers(tmp_path):
 
     import keras
 
-    from vxai.pipeline import evaluate_model
+    from vxai.stages.evaluate import evaluate_model
 
     inputs = keras.Input((3, 1))
     logits = keras.layers.Dense(3, activation="softmax", use_bias=False)(keras.layers.Flatten()(inputs))

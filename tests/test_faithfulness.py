@@ -7,7 +7,10 @@ import pandas as pd
 import pytest
 
 from conftest import linear_softmax
+from numeric import EPS32, assert_close
 from vxai.metrics.faithfulness import drop_increase, keep_mask, summarize
+
+pytestmark = pytest.mark.numeric
 
 
 def reference(predict, x, maps, classes, k):
@@ -55,8 +58,10 @@ def test_batched_result_equals_per_sample_definition(shape, channels, k):
     table = drop_increase(predict, x, maps, classes, k, batch_size=5)
     expected = reference(predict, x, maps, classes, k)
     known = drop_increase(predict, x, maps, classes, k, batch_size=5, probs=predict(x))
-    np.testing.assert_allclose(known[["Y", "O", "drop"]], table[["Y", "O", "drop"]], rtol=1e-6)
-    np.testing.assert_allclose(table[["Y", "O", "drop", "increase"]].to_numpy(), expected, rtol=1e-5)
+    assert_close(known[["Y", "O", "drop"]], table[["Y", "O", "drop"]], 100 * EPS32,
+                 "given probabilities against computed ones")
+    assert_close(table[["Y", "O", "drop", "increase"]].to_numpy(), expected, 100 * EPS32,
+                 "batched against the per-sample definition")
 
 
 def test_summary_percentages_and_interval():
@@ -98,8 +103,8 @@ def test_soft_variant_multiplies_by_the_normalized_map(channels):
         weights = (maps[i] - maps[i].min()) / (maps[i].max() - maps[i].min())
         o = predict((x[i] * weights[:, None])[None])[0, classes[i]]
         y = predict(x[i][None])[0, classes[i]]
-        assert table["O_soft"][i] == pytest.approx(o, rel=1e-5)
-        assert table["drop_soft"][i] == pytest.approx(max(0, y - o) / y, rel=1e-5)
+        assert_close(table["O_soft"][i], o, 100 * EPS32, f"soft O, sample {i}")
+        assert_close(table["drop_soft"][i], max(0, y - o) / y, 100 * EPS32, f"soft drop, sample {i}")
         assert table["increase_soft"][i] == int(o > y)
 
 

@@ -7,8 +7,11 @@ import pytest
 from scipy.stats import spearmanr
 
 from conftest import shared
+from numeric import assert_above, assert_below, assert_close
 from vxai.methods import get_method
 from vxai.methods.approximation import segment
+
+pytestmark = pytest.mark.numeric
 
 
 def linear_model(weights, inputs_shape, activation=None):
@@ -37,8 +40,9 @@ def test_rise_ranks_the_contributions_of_a_positive_linear_model(shape, masks, b
     model = linear_model(np.stack([w.ravel(), np.zeros(w.size)], axis=1), shape)
     x = rng.uniform(0.9, 1.1, size=(2, *shape)).astype(np.float32)
     maps = get_method("rise")(model, masks=masks, seed=1, batch_size=250).explain(x, [0, 0]).maps
-    for saliency, signal in zip(maps, x):
-        assert spearmanr(saliency.ravel(), (w * signal).sum(axis=-1).ravel())[0] > bound
+    for i, (saliency, signal) in enumerate(zip(maps, x)):
+        rho = spearmanr(saliency.ravel(), (w * signal).sum(axis=-1).ravel())[0]
+        assert_above(rho, bound, f"Spearman with the contributions, sample {i}")
 
 
 def region_model(shape, region, scale=0.05):
@@ -108,11 +112,11 @@ def test_kernelshap_returns_exact_shapley_values_of_an_additive_model(shape, seg
     baseline = 0.5
     result = get_method("kernelshap")(model, samples=samples, baseline=baseline, seed=3,
                                       segmentation="grid", segment_size=segment_size).explain(x, [1, 2])
-    for sample, target, saliency in zip(x, [1, 2], result.maps):
+    for i, (sample, target, saliency) in enumerate(zip(x, [1, 2], result.maps)):
         labels = segment(sample, "grid", segment_size)
         per_point = (weights[:, target].reshape(shape) * (sample**2 - baseline**2)).sum(axis=-1)
         expected = np.bincount(labels.ravel(), per_point.ravel())[labels]
-        np.testing.assert_allclose(saliency, expected, atol=1e-4)
+        assert_close(saliency, expected, 1e-4, f"Shapley values, sample {i}")
 
 
 def project_models():
@@ -136,11 +140,11 @@ def test_kernelshap_efficiency_on_the_project_models(which):
     result = explainer.explain(x)
     probs = model.predict(x, verbose=0)[np.arange(len(x)), result.targets]
     empty = model.predict(np.full_like(x, baseline), verbose=0)[np.arange(len(x)), result.targets]
-    for sample, saliency, expected in zip(x, result.maps, probs - empty):
+    for i, (sample, saliency, expected) in enumerate(zip(x, result.maps, probs - empty)):
         labels = segment(sample, **explainer.segmentation)
         phi = np.array([saliency[labels == j][0] for j in range(labels.max() + 1)])
-        assert abs(phi.sum() - expected) < 1e-3
-    assert (result.extras["efficiency_error"] < 1e-3).all()
+        assert_below(abs(phi.sum() - expected), 1e-3, f"efficiency, sample {i}")
+    assert_below(result.extras["efficiency_error"].max(), 1e-3, "stored efficiency error")
 
 
 def elastic_net_minimum(direction, needed, beta):
@@ -180,5 +184,6 @@ def test_counterfactual_flips_a_linear_model_within_the_elastic_net_bound(beta):
         gap = -float(direction @ sample.ravel())
         delta = (changed - sample).ravel()
         cost = beta * np.abs(delta).sum() + (delta**2).sum()
-        assert cost <= 1.02 * elastic_net_minimum(direction, gap + margin, beta)
+        assert_below(cost / elastic_net_minimum(direction, gap + margin, beta), 1.02,
+                     "cost over the elastic-net minimum")
         assert direction @ delta >= gap  # it crosses the decision boundary

@@ -6,10 +6,13 @@ import pytest
 import tensorflow as tf
 
 from conftest import shared
+from numeric import EPS32, assert_below, assert_close
 from vxai.catalog import METHOD_MODULES
 from vxai.errors import UserError
 from vxai.methods import get_method, method_names
 from vxai.methods.base import upsample
+
+pytestmark = pytest.mark.numeric
 
 FAST = {"integrated_gradients": {"steps": 16}, "smoothgrad": {"samples": 8},
         "rise": {"masks": 64, "cells": 4}, "occlusion": {"window": 3, "stride": 2},
@@ -52,7 +55,7 @@ def test_batch_equals_per_sample_finite_and_seeded(method, rank):
     assert np.isfinite(batch.maps).all()
     single = np.concatenate([explainer.explain(x[i : i + 1], batch.targets[i : i + 1]).maps
                              for i in range(5)])
-    np.testing.assert_allclose(batch.maps, single, rtol=1e-4, atol=1e-5 * np.abs(batch.maps).max())
+    assert_close(single, batch.maps, 100 * EPS32, "per-sample against batch")
     again = get_method(method)(model, batch_size=3, seed=4, **FAST.get(method, {})).explain(x)
     np.testing.assert_array_equal(batch.maps, again.maps)
 
@@ -88,11 +91,11 @@ def test_integrated_gradients_completeness_within_one_percent(which):
     result = get_method("integrated_gradients")(model, steps=256, batch_size=64).explain(
         x.astype(np.float32))
     relative = result.extras["completeness_error"] / np.abs(result.extras["score_difference"])
-    assert (relative < 0.01).all(), relative
+    assert_below(relative.max(), 0.01, "completeness error over the score difference")
     # the stored error is the gap between the map's sum and S(x) - S(baseline)
-    np.testing.assert_allclose(
-        np.abs(result.maps.reshape(len(x), -1).sum(axis=1) - result.extras["score_difference"]),
-        result.extras["completeness_error"], rtol=1e-3, atol=1e-4)
+    gap = np.abs(result.maps.reshape(len(x), -1).sum(axis=1) - result.extras["score_difference"])
+    assert_close(gap, result.extras["completeness_error"], 1e-3, "stored completeness error",
+                 scale=np.abs(result.extras["score_difference"]).max())
 
 
 @pytest.mark.parametrize("rank, head", [(1, "flatten"), (2, "flatten"), (2, "gap")])
@@ -105,7 +108,7 @@ def test_lrp_epsilon_conserves_relevance_on_a_bias_free_model(rank, head):
     features = keras.Model(model.input, head_layer.input)(x).numpy()
     logits = features @ head_layer.get_weights()[0]
     expected = logits[np.arange(4), targets]
-    np.testing.assert_allclose(maps.reshape(4, -1).sum(axis=1), expected, atol=1e-4)
+    assert_close(maps.reshape(4, -1).sum(axis=1), expected, 1e-4, "relevance sum against the logit")
 
 
 def test_lrp_zplus_keeps_relevance_positive_above_the_first_layer():
@@ -150,7 +153,7 @@ def test_gradcam_pp_matches_the_papers_closed_form(rank):
         weights = (alpha * np.maximum(g, 0)).sum(axis=tuple(range(a.ndim - 1)))
         maps.append(np.maximum((weights * a).sum(axis=-1), 0))
     ours = get_method("gradcam_pp")(model, layer="last_conv").layer_maps(x, targets)
-    np.testing.assert_allclose(ours, np.stack(maps), rtol=1e-4, atol=1e-6)
+    assert_close(ours, np.stack(maps), 100 * EPS32, "Grad-CAM++ against equation (19)")
 
 
 @pytest.mark.parametrize("rank", [1, 2])
@@ -167,8 +170,8 @@ def test_ablationcam_weights_on_a_gap_model_have_a_closed_form(rank):
     weights = kernel[:, targets].T * means / y[:, None]
     expected = np.maximum(np.einsum("n...k,nk->n...", acts, weights), 0)
     ours = get_method("ablationcam")(model, batch_size=2).explain(x, targets).maps
-    np.testing.assert_allclose(ours, upsample(expected, model.input_shape[1:-1]).numpy(),
-                               rtol=1e-4, atol=1e-5 * np.abs(expected).max())
+    assert_close(ours, upsample(expected, model.input_shape[1:-1]).numpy(), 100 * EPS32,
+                 "Ablation-CAM against the closed form")
 
 
 def test_non_finite_maps_fail_naming_the_method_and_samples():
@@ -196,4 +199,4 @@ def test_sequential_models_work_like_functional_ones(method):
     x = sample(functional, 2)
     a = get_method(method)(functional, **FAST.get(method, {})).explain(x).maps
     b = get_method(method)(sequential, **FAST.get(method, {})).explain(x).maps
-    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    assert_close(b, a, 100 * EPS32, "Sequential against functional")

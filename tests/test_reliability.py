@@ -2,6 +2,7 @@
 interrupted runs resume cleanly, and mistakes get one clear message."""
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -24,17 +25,25 @@ from conftest import REPO, SMOKE, SNAKEFILE, provide_hmt_inputs, snakemake, writ
 pytestmark = pytest.mark.workflow
 
 
-def planned_jobs(workdir, *configs):
-    """The jobs a dry run would run, as a set of (rule, 'key=value, ...' wildcards)."""
-    run = snakemake(workdir, "-n", *(configs or SMOKE))
+def dry_run(workdir, *args):
+    """{(rule, 'key=value, ...' wildcards): {'input': [...], 'output': [...], 'reason': ...}}
+    of the jobs a dry run lists."""
+    run = snakemake(workdir, "-n", *args)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
-    jobs = set()
+    jobs = {}
     for block in re.split(r"\n(?=(?:local)?rule \w+:)", run.stdout):
         match = re.match(r"(?:local)?rule (\w+):", block)
         if match:
-            wildcards = re.search(r"^\s+wildcards: (.*)$", block, re.MULTILINE)
-            jobs.add((match[1], wildcards[1] if wildcards else ""))
+            fields = dict(re.findall(r"^ {4}(\w+): (.*)$", block, re.MULTILINE))
+            fields["input"] = fields.get("input", "").split(", ")
+            fields["output"] = fields.get("output", "").split(", ")
+            jobs[(match[1], fields.get("wildcards", ""))] = fields
     return jobs
+
+
+def planned_jobs(workdir, *configs):
+    """The jobs a dry run would run, as a set of (rule, 'key=value, ...' wildcards)."""
+    return set(dry_run(workdir, *(configs or SMOKE)))
 
 
 def with_override(workdir, name, text):
@@ -87,6 +96,98 @@ def test_editing_a_method_module_reruns_only_that_methods_jobs(smoke_run):
         for rule in ("explain", "score") for d in ("mnist1d", "hmt")
     } | {(figure, f"dataset={d}") for figure in ("maps_gallery", "curves_figure")
          for d in ("mnist1d", "hmt")}
+
+
+LIBRARY = sorted((REPO / "src" / "vxai").rglob("*.py"))
+
+
+def rule_scripts():
+    """{rule: script file name}, read from the rule files."""
+    text = "".join(path.read_text() for path in (REPO / "workflow" / "rules").glob("*.smk"))
+    rules = re.split(r"^\s*rule (?=\w+:)", text, flags=re.MULTILINE)[1:]
+    return {rule.split(":")[0]: script[1] for rule in rules
+            if (script := re.search(r"scripts/(\w+\.py)", rule))}
+
+
+@functools.cache
+def imported_library_files(script, methods):
+    """The oracle for the workflow's code inputs: the `vxai` files Python's modulefinder
+    (bytecode, not ast) finds from the script and from the methods' registered modules."""
+    from modulefinder import ModuleFinder
+
+    from vxai.catalog import METHOD_MODULES
+
+    finder = ModuleFinder(path=[str(REPO / "src")])
+    finder.run_script(str(REPO / "scripts" / script))
+    for method in methods:
+        finder.import_hook(f"vxai.methods.{METHOD_MODULES[method]}")
+    return {Path(m.__file__) for name, m in finder.modules.items()
+            if name.split(".")[0] == "vxai" and m.__file__}
+
+
+def job_methods(rule, wildcards, config):
+    """The attribution methods a job runs besides its script's own imports."""
+    from vxai.catalog import BUDGET_PARAMETERS
+
+    keys = dict(part.split("=") for part in wildcards.split(", ")) if wildcards else {}
+    configured = config[keys["dataset"]]["methods"] if "dataset" in keys else {}
+    if "method" in keys:
+        return [keys["method"]]
+    if rule == "budget_convergence":
+        return [m for m in BUDGET_PARAMETERS if m in configured]
+    if rule == "misclassified_figure":
+        return [m for m in config["report"]["misclassified"]["methods"] if m in configured]
+    return []
+
+
+@pytest.fixture(scope="module")
+def consumers(smoke_run):
+    """{job: the jobs that read its outputs} over the whole smoke DAG."""
+    jobs = dry_run(smoke_run[0], "--forceall", *SMOKE)
+    made_by = {path: job for job, fields in jobs.items() for path in fields["output"]}
+    edges = {job: set() for job in jobs}
+    for job, fields in jobs.items():
+        for path in fields["input"]:
+            if path in made_by:
+                edges[made_by[path]].add(job)
+    return edges
+
+
+def with_consumers(jobs, edges):
+    """The jobs and every job downstream of them."""
+    found, todo = set(), list(jobs)
+    while todo:
+        job = todo.pop()
+        if job not in found:
+            found.add(job)
+            todo.extend(edges[job])
+    return found
+
+
+@pytest.mark.parametrize("module", LIBRARY, ids=lambda p: str(p.relative_to(REPO / "src")))
+def test_editing_a_library_module_reruns_exactly_the_jobs_that_import_it(smoke_run, consumers,
+                                                                         module):
+    """The jobs whose script or methods reach the module (by the modulefinder oracle), and
+    the jobs downstream of them; no other."""
+    config = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    scripts = rule_scripts()
+    importing = {job for job in consumers if job[0] in scripts and module in
+                 imported_library_files(scripts[job[0]], tuple(job_methods(*job, config)))}
+    with edited(module, "\n# edited by a test\n"):
+        planned = planned_jobs(smoke_run[0])
+    assert planned == with_consumers(importing, consumers)
+
+
+def test_touching_every_library_module_reruns_nothing(smoke_run):
+    workdir = smoke_run[0]
+    before = {path: path.stat() for path in LIBRARY}
+    try:
+        for path in LIBRARY:
+            path.touch()
+        assert planned_jobs(workdir) == set()
+    finally:
+        for path, stat in before.items():
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def test_mnist1d_epochs_rerun_mnist1d_downstream_and_nothing_of_hmt(smoke_run):

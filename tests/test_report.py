@@ -20,7 +20,7 @@ import yaml  # noqa: E402
 
 from conftest import REPO  # noqa: E402
 from vxai.evaluation import classification_metrics, confusion_tables, ranked_confusions  # noqa: E402
-from vxai.pipeline import summarize_scores  # noqa: E402
+from vxai.stages.summary import summarize_scores  # noqa: E402
 from vxai.report import render_appendix  # noqa: E402
 
 METHODS = ["gradcam", "integrated_gradients", "kernelshap", "random_map"]

@@ -16,6 +16,7 @@ sys.path.insert(0, str(REPO / "src"))
 os.environ.update(PYTHONPATH=str(REPO / "src"))
 
 from vxai.catalog import BUDGET_PARAMETERS, METHOD_MODULES
+from vxai.dependencies import library_files
 from vxai.runtime import derive_seed
 
 
@@ -46,23 +47,11 @@ wildcard_constraints:
     shard=r"\d+",
 
 
-def code(*modules):
-    """Library modules a rule depends on, so that editing one reruns its jobs."""
-    return [
-        str(PACKAGE / module)
-        for module in ("__init__.py", "io.py", "runtime.py", *modules)
-    ]
-
-
-def method_modules(method):
-    """Library modules that implement an attribution method."""
-    return [
-        "catalog.py",
-        "maps.py",
-        "methods/__init__.py",
-        "methods/base.py",
-        f"methods/{METHOD_MODULES[method]}.py",
-    ]
+def code(script, methods=()):
+    """The library files that `scripts/<script>` and the modules of `methods` import,
+    transitively: editing any of them reruns the rule's jobs."""
+    extra = [f"vxai.methods.{METHOD_MODULES[method]}" for method in methods]
+    return [str(path) for path in library_files(REPO / "scripts" / script, extra)]
 
 
 def hmt_source():

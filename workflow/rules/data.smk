@@ -1,6 +1,6 @@
 rule mnist1d_data:
     input:
-        code("data/__init__.py", "data/mnist1d.py"),
+        code("mnist1d_data.py"),
     output:
         "results/data/mnist1d.npz",
     log:
@@ -36,7 +36,7 @@ rule hmt_download:
 
 rule hmt_data:
     input:
-        code("data/__init__.py", "data/hmt.py"),
+        code("hmt_data.py"),
         source=hmt_source(),
     output:
         arrays="results/data/hmt.npz",

@@ -1,12 +1,6 @@
 rule evaluate:
     input:
-        code(
-            "data/__init__.py",
-            "data/inputs.py",
-            "models/loading.py",
-            "evaluation.py",
-            "pipeline.py",
-        ),
+        code("evaluate.py"),
         data="results/data/{dataset}.npz",
         model="results/models/{dataset}.keras",
     output:
@@ -65,7 +59,7 @@ rule evaluate:
 
 rule evaluation_figures:
     input:
-        code("plots.py", "figures.py", "evaluation.py", "data/inputs.py"),
+        code("evaluation_figure.py"),
         data="results/data/{dataset}.npz",
         history=lambda wildcards: (
             f"results/models/{wildcards.dataset}_history.csv"

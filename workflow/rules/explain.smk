@@ -1,12 +1,6 @@
 rule explain:
     input:
-        lambda wildcards: code(
-            "data/inputs.py",
-            "models/loading.py",
-            "models/graph.py",
-            "pipeline.py",
-            *method_modules(wildcards.method),
-        ),
+        lambda wildcards: code("explain.py", [wildcards.method]),
         data="results/data/{dataset}.npz",
         model="results/models/{dataset}.keras",
     output:

@@ -1,6 +1,6 @@
 rule maps_gallery:
     input:
-        code("plots.py", "figures.py", "maps.py", "data/inputs.py"),
+        code("maps_gallery.py"),
         maps=all_map_shards,
         data="results/data/{dataset}.npz",
         predictions="results/{dataset}/eval/predictions.csv",
@@ -29,7 +29,7 @@ rule maps_gallery:
 
 rule curves_figure:
     input:
-        code("plots.py", "figures.py", "data/inputs.py"),
+        code("curves_figure.py"),
         curves=lambda wildcards: expand(
             "results/{dataset}/curves/{method}.npz",
             dataset=wildcards.dataset,
@@ -59,17 +59,7 @@ rule curves_figure:
 rule misclassified_figure:
     input:
         lambda wildcards: code(
-            "plots.py",
-            "figures.py",
-            "maps.py",
-            "data/inputs.py",
-            "models/loading.py",
-            "models/graph.py",
-            *[
-                path
-                for method in misclassified_methods(wildcards.dataset)
-                for path in method_modules(method)
-            ],
+            "misclassified_figure.py", misclassified_methods(wildcards.dataset)
         ),
         data="results/data/{dataset}.npz",
         model="results/models/{dataset}.keras",

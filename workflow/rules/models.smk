@@ -1,13 +1,6 @@
 rule train_model:
     input:
-        code(
-            "data/__init__.py",
-            "data/inputs.py",
-            "models/__init__.py",
-            "models/architectures.py",
-            "models/training.py",
-            "models/recipes.py",
-        ),
+        code("train_model.py"),
         data="results/data/{dataset}.npz",
     output:
         model="results/models/{dataset}.keras",
@@ -37,7 +30,7 @@ if hmt_model_origin() == "pretrained":
 
     rule import_hmt_model:
         input:
-            code("models/__init__.py", "models/loading.py", "models/recipes.py"),
+            code("import_model.py"),
             h5=config["hmt"]["model_file"],
         output:
             model="results/models/hmt.keras",

@@ -1,6 +1,6 @@
 rule appendix:
     input:
-        code("report.py", "catalog.py"),
+        code("appendix.py"),
         template=str(TEMPLATES / "appendix.html.j2"),
         latex=str(TEMPLATES / "appendix.tex.j2"),
         cards=str(TEMPLATES / "method_cards.yaml"),

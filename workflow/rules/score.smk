@@ -1,17 +1,6 @@
 rule score:
     input:
-        lambda wildcards: code(
-            "data/inputs.py",
-            "models/loading.py",
-            "models/graph.py",
-            "metrics/__init__.py",
-            "metrics/faithfulness.py",
-            "metrics/localization.py",
-            "metrics/curves.py",
-            "metrics/sanity.py",
-            "pipeline.py",
-            *method_modules(wildcards.method),
-        ),
+        lambda wildcards: code("score.py", [wildcards.method]),
         maps=map_shards,
         data="results/data/{dataset}.npz",
         model="results/models/{dataset}.keras",
@@ -66,9 +55,7 @@ rule score:
 
 rule summarize_scores:
     input:
-        code(
-            "metrics/__init__.py", "metrics/faithfulness.py", "pipeline.py", "plots.py"
-        ),
+        code("summarize_scores.py"),
         scores=score_tables(),
     output:
         faithfulness=report(
@@ -105,16 +92,7 @@ rule summarize_scores:
 rule budget_convergence:
     input:
         lambda wildcards: code(
-            "data/inputs.py",
-            "models/loading.py",
-            "metrics/faithfulness.py",
-            "pipeline.py",
-            "plots.py",
-            *[
-                path
-                for method in convergence_methods(wildcards.dataset)
-                for path in method_modules(method)
-            ],
+            "budget_convergence.py", convergence_methods(wildcards.dataset)
         ),
         data="results/data/{dataset}.npz",
         model="results/models/{dataset}.keras",

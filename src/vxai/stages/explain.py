@@ -1,0 +1,29 @@
+"""Explain stage: one shard of the test subset explained with one method."""
+
+import numpy as np
+
+from vxai.data.inputs import load_test_set, model_inputs
+from vxai.io import save_npz
+from vxai.maps import normalize01
+from vxai.methods import get_method
+from vxai.models.loading import load_model
+
+
+def shard_indices(n_samples, n_shards, shard):
+    """Positions (within the evaluated test subset) that shard `shard` of `n_shards` explains."""
+    return np.array_split(np.arange(n_samples), n_shards)[shard]
+
+
+def explain_shard(data_path, model_path, method, method_params, test_samples, n_shards,
+                  shard, batch_size, seed, output):
+    """Explain the predicted class of one shard of the test subset; save raw and [0, 1] maps."""
+    model = load_model(model_path)
+    x, _, ids, _ = load_test_set(data_path, test_samples)
+    part = shard_indices(len(ids), n_shards, shard)
+    x = model_inputs(x[part], model.input_shape)  # only this shard's inputs are prepared
+    explainer = get_method(method)(model, batch_size=batch_size, seed=seed, **method_params)
+    result = explainer.explain(x, progress=True, ids=ids[part])
+    extras = {f"extra_{key}": value for key, value in result.extras.items()}
+    save_npz(output, ids=ids[part], positions=part, targets=result.targets, maps=result.maps,
+             maps_normalized=normalize01(result.maps), **extras)
+    print(f"{method}: {len(part)} maps of shape {result.maps.shape[1:]}")

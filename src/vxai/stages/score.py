@@ -1,0 +1,80 @@
+"""Score stage: per-sample faithfulness of one method's maps, and its sanity check."""
+
+import numpy as np
+import pandas as pd
+
+from vxai.data.inputs import load_maps, load_test_support, subset_indices
+from vxai.errors import UserError
+from vxai.io import save_csv, save_npz
+from vxai.methods import get_method
+from vxai.metrics.curves import area, blurred, deletion_insertion
+from vxai.metrics.faithfulness import drop_increase
+from vxai.metrics.localization import localization_scores
+from vxai.metrics.sanity import cascading_randomization
+from vxai.models.loading import batched_predictor, load_model
+from vxai.stages.inputs import prepared_test_subset
+
+
+def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, batch_size, seed,
+                 output, curves=None, curves_output=None):
+    """Per-sample Drop/Increase (and, with `curves` settings, deletion/insertion areas) of
+    one method's maps on the test subset; the curves themselves go to `curves_output`."""
+    model = load_model(model_path)
+    x, y, ids, class_names = prepared_test_subset(data_path, model, test_samples)
+    maps = load_maps(map_paths)
+    if not np.array_equal(maps["ids"], ids):
+        raise UserError(
+            f"the maps in {map_paths[0]} ... do not cover the test subset in order; delete "
+            "the maps folder and rerun"
+        )
+    predict = batched_predictor(model, batch_size)
+    probs = predict(x)
+    classes = probs.argmax(axis=1)
+    table = drop_increase(predict, x, maps["maps"], classes, keep_fraction, batch_size, seed, probs)
+    table.insert(0, "id", ids)
+    table.insert(1, "label", y)
+    table.insert(2, "label_name", np.asarray(class_names)[y])
+    table.insert(3, "predicted", classes)
+    table["explained"] = maps["targets"]
+    table["correct"] = classes == y
+    for key in sorted(k for k in maps if k.startswith("extra_") and maps[k].ndim == 1):
+        table[key.removeprefix("extra_")] = maps[key]  # per-sample extras; arrays stay in the maps
+    if curves is not None:
+        table["deletion_auc"], table["insertion_auc"] = np.nan, np.nan
+        _score_curves(predict, x, probs, maps["maps"], classes, curves, batch_size, table,
+                      curves_output)
+    support = load_test_support(data_path, test_samples)
+    if support is not None and np.isfinite(support).all():
+        for key, values in localization_scores(maps["maps"], support).items():
+            table[key] = values
+    save_csv(output, table, float_format="%.8g")
+    print(f"Drop% {100 * table['drop'].mean():.2f}  Increase% {100 * table['increase'].mean():.2f}")
+
+
+def sanity_check(data_path, model_path, method, method_params, test_samples, n_samples,
+                 batch_size, seed, output):
+    """Cascading randomization of the model for one method on a few test samples."""
+    model = load_model(model_path)
+    x = prepared_test_subset(data_path, model, test_samples, n_samples)[0]
+    explainer = get_method(method)
+
+    def make(m):
+        return explainer(m, batch_size=batch_size, seed=seed, **method_params)
+
+    rows = cascading_randomization(make, model, x, seed)
+    save_csv(output, pd.DataFrame(rows), float_format="%.6g")
+    print(pd.DataFrame(rows).to_string(index=False))
+
+
+def _score_curves(predict, x, probs, maps, classes, settings, batch_size, table, output):
+    picked = subset_indices(len(x), settings["samples"])
+    xs = x[picked]
+    sigma = settings["blur_sigma"]
+    start = blurred(xs, sigma) if sigma and xs.ndim == 4 else np.zeros_like(xs)
+    deletion, insertion, fractions = deletion_insertion(
+        predict, xs, maps[picked], classes[picked], settings["step"], start, batch_size,
+        probs[picked])
+    table.loc[picked, "deletion_auc"] = area(deletion, fractions)
+    table.loc[picked, "insertion_auc"] = area(insertion, fractions)
+    save_npz(output, positions=picked, fractions=fractions, deletion=deletion,
+             insertion=insertion)
