@@ -74,6 +74,7 @@ def main(model_path, inputs_path, targets_path, params_path, out_dir, *methods):
     params = json.load(open(params_path))
     x = torch.tensor(np.load(inputs_path))
     targets = torch.tensor(np.load(targets_path)).long()
+    torch.manual_seed(0)  # Captum's KernelShap draws its coalitions from torch's generator
     if os.environ.get("VXAI_TEST_THREADS"):  # the suite's thread setting, as in conftest.py
         torch.set_num_threads(int(os.environ["VXAI_TEST_THREADS"]))
     for method in methods:

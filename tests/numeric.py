@@ -12,6 +12,14 @@ import numpy as np
 
 EPS32 = float(np.finfo(np.float32).eps)  # 1.19e-7: float32 rounding, relative
 
+# The bounds come from bench/tolerances.py: the worst value of each comparison over 1, 2 and
+# 4 threads, oneDNN capped at AVX2 or SSE4.1 with torch's portable kernels, and TensorFlow's
+# Eigen kernels (the last two reproduce the spread seen on another machine), with 10x room.
+REORDERED = 256 * EPS32
+"""3.1e-5 of the scale: float32 results of the same arithmetic summed in another order
+(batch composition, thread split, SIMD width, another framework's kernels). Worst measured:
+3.0e-6 (the counterfactual's Adam steps over 3 shards, AVX2 kernels); one-pass methods 2.5e-6."""
+
 
 def _record(what, observed, bound, sense):
     path = os.environ.get("VXAI_SPREAD_LOG")
@@ -49,3 +57,20 @@ def assert_close(actual, desired, bound, what, scale=None):
     _record(what, observed, bound, "<=")
     assert observed <= bound, (
         f"{what}: max difference {observed:.3g} of the scale, bound {bound:.3g}")
+
+
+class Checks:
+    """Runs comparisons to the end and fails once with every failure, so that each
+    comparison of a test is recorded even when an earlier one fails."""
+
+    def __init__(self):
+        self.failures = []
+
+    def __call__(self, check, *args, **kwargs):
+        try:
+            check(*args, **kwargs)
+        except AssertionError as failure:
+            self.failures.append(str(failure))
+
+    def verify(self):
+        assert not self.failures, "\n".join(self.failures)

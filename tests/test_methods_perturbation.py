@@ -116,7 +116,8 @@ def test_kernelshap_returns_exact_shapley_values_of_an_additive_model(shape, seg
         labels = segment(sample, "grid", segment_size)
         per_point = (weights[:, target].reshape(shape) * (sample**2 - baseline**2)).sum(axis=-1)
         expected = np.bincount(labels.ravel(), per_point.ravel())[labels]
-        assert_close(saliency, expected, 1e-4, f"Shapley values, sample {i}")
+        # exact Shapley values, up to float32 model outputs: measured 3.9e-7
+        assert_close(saliency, expected, REORDERED, f"Shapley values, sample {i}")
 
 
 def project_models():
@@ -143,8 +144,9 @@ def test_kernelshap_efficiency_on_the_project_models(which):
     for i, (sample, saliency, expected) in enumerate(zip(x, result.maps, probs - empty)):
         labels = segment(sample, **explainer.segmentation)
         phi = np.array([saliency[labels == j][0] for j in range(labels.max() + 1)])
-        assert_below(abs(phi.sum() - expected), 1e-3, f"efficiency, sample {i}")
-    assert_below(result.extras["efficiency_error"].max(), 1e-3, "stored efficiency error")
+        # probabilities (at most 1) in float32: measured 2.1e-7
+        assert_below(abs(phi.sum() - expected), REORDERED, f"efficiency, sample {i}")
+    assert_below(result.extras["efficiency_error"].max(), REORDERED, "stored efficiency error")
 
 
 def elastic_net_minimum(direction, needed, beta):
@@ -184,6 +186,7 @@ def test_counterfactual_flips_a_linear_model_within_the_elastic_net_bound(beta):
         gap = -float(direction @ sample.ravel())
         delta = (changed - sample).ravel()
         cost = beta * np.abs(delta).sum() + (delta**2).sum()
+        # an optimum reached by 500 Adam steps, not rounding: measured 0.98 in every setting
         assert_below(cost / elastic_net_minimum(direction, gap + margin, beta), 1.02,
                      "cost over the elastic-net minimum")
         assert direction @ delta >= gap  # it crosses the decision boundary

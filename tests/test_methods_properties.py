@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from conftest import shared
-from numeric import EPS32, assert_below, assert_close
+from numeric import REORDERED, assert_below, assert_close
 from vxai.catalog import METHOD_MODULES
 from vxai.errors import UserError
 from vxai.methods import get_method, method_names
@@ -55,7 +55,8 @@ def test_batch_equals_per_sample_finite_and_seeded(method, rank):
     assert np.isfinite(batch.maps).all()
     single = np.concatenate([explainer.explain(x[i : i + 1], batch.targets[i : i + 1]).maps
                              for i in range(5)])
-    assert_close(single, batch.maps, 100 * EPS32, "per-sample against batch")
+    # batches of 3 against 1: measured at most 2.0e-6 (Ablation-CAM, AVX2 kernels)
+    assert_close(single, batch.maps, REORDERED, "per-sample against batch")
     again = get_method(method)(model, batch_size=3, seed=4, **FAST.get(method, {})).explain(x)
     np.testing.assert_array_equal(batch.maps, again.maps)
 
@@ -91,10 +92,12 @@ def test_integrated_gradients_completeness_within_one_percent(which):
     result = get_method("integrated_gradients")(model, steps=256, batch_size=64).explain(
         x.astype(np.float32))
     relative = result.extras["completeness_error"] / np.abs(result.extras["score_difference"])
+    # the trapezoid's error at 256 steps, not rounding: measured 0.20 % (MNIST-1D), 0.017 % (HMT)
     assert_below(relative.max(), 0.01, "completeness error over the score difference")
     # the stored error is the gap between the map's sum and S(x) - S(baseline)
     gap = np.abs(result.maps.reshape(len(x), -1).sum(axis=1) - result.extras["score_difference"])
-    assert_close(gap, result.extras["completeness_error"], 1e-3, "stored completeness error",
+    # the same float32 sum, here and in the method: measured equal
+    assert_close(gap, result.extras["completeness_error"], REORDERED, "stored completeness error",
                  scale=np.abs(result.extras["score_difference"]).max())
 
 
@@ -108,7 +111,8 @@ def test_lrp_epsilon_conserves_relevance_on_a_bias_free_model(rank, head):
     features = keras.Model(model.input, head_layer.input)(x).numpy()
     logits = features @ head_layer.get_weights()[0]
     expected = logits[np.arange(4), targets]
-    assert_close(maps.reshape(4, -1).sum(axis=1), expected, 1e-4, "relevance sum against the logit")
+    # float32 relevance sums against the logit: measured 5.2e-7 of the largest logit
+    assert_close(maps.reshape(4, -1).sum(axis=1), expected, REORDERED, "relevance against the logit")
 
 
 def test_lrp_zplus_keeps_relevance_positive_above_the_first_layer():
@@ -153,7 +157,7 @@ def test_gradcam_pp_matches_the_papers_closed_form(rank):
         weights = (alpha * np.maximum(g, 0)).sum(axis=tuple(range(a.ndim - 1)))
         maps.append(np.maximum((weights * a).sum(axis=-1), 0))
     ours = get_method("gradcam_pp")(model, layer="last_conv").layer_maps(x, targets)
-    assert_close(ours, np.stack(maps), 100 * EPS32, "Grad-CAM++ against equation (19)")
+    assert_close(ours, np.stack(maps), REORDERED, "Grad-CAM++ against equation (19)")  # 9.3e-8
 
 
 @pytest.mark.parametrize("rank", [1, 2])
@@ -170,7 +174,8 @@ def test_ablationcam_weights_on_a_gap_model_have_a_closed_form(rank):
     weights = kernel[:, targets].T * means / y[:, None]
     expected = np.maximum(np.einsum("n...k,nk->n...", acts, weights), 0)
     ours = get_method("ablationcam")(model, batch_size=2).explain(x, targets).maps
-    assert_close(ours, upsample(expected, model.input_shape[1:-1]).numpy(), 100 * EPS32,
+    # Keras convolutions against NumPy means: measured 2.5e-6 (AVX2 kernels)
+    assert_close(ours, upsample(expected, model.input_shape[1:-1]).numpy(), REORDERED,
                  "Ablation-CAM against the closed form")
 
 
@@ -199,4 +204,4 @@ def test_sequential_models_work_like_functional_ones(method):
     x = sample(functional, 2)
     a = get_method(method)(functional, **FAST.get(method, {})).explain(x).maps
     b = get_method(method)(sequential, **FAST.get(method, {})).explain(x).maps
-    assert_close(b, a, 100 * EPS32, "Sequential against functional")
+    assert_close(b, a, REORDERED, "Sequential against functional")  # measured equal

@@ -1,7 +1,8 @@
 """Agreement with established implementations on identical weights: tf-keras-vis (same
 TensorFlow model) and Captum (the same saved Keras model under the torch backend, run in a
 separate process). Deterministic methods: max |difference| of [0, 1]-normalized maps below
-1e-4; seeded noisy methods: Spearman rank correlation above 0.95."""
+1e-4 unless CAPTUM_AGREEMENT says otherwise; seeded noisy methods (other noise draws than
+the reference's) and other interpolation conventions: Spearman rank correlation above 0.95."""
 
 import json
 import os
@@ -14,7 +15,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from conftest import shared
-from numeric import assert_above, assert_close
+from numeric import Checks, assert_above, assert_close
 from vxai.methods import get_method
 from vxai.maps import normalize01
 
@@ -53,6 +54,29 @@ def assert_ranks_agree(ours, reference, bound, what):
         assert_above(spearmanr(a.ravel(), b.ravel())[0], bound, f"{what} Spearman, sample {i}")
 
 
+# Max difference of the normalized maps against the reference, where the default 1e-4 does
+# not hold with 10x room (default: worst 2.0e-6, Captum's MNIST-1D occlusion). Worst over
+# 1, 2 and 4 threads and oneDNN at AVX2 or SSE4.1, torch's portable kernels and TensorFlow's
+# Eigen kernels (bench/tolerances.py).
+AGREEMENT = {
+    # Captum's estimate from 4000 seeded coalitions: 0.0141 in every setting (unseeded: 0.016-0.034)
+    ("Captum", "mnist1d", "kernelshap"): 0.05,
+    # other kernels flip a few ReLUs whose input is near 0 (many near the black baseline),
+    # which moves the gradient in their receptive field: 7.4e-4 (SSE4.1); ranks hold
+    ("Captum", "hmt", "integrated_gradients"): 1e-2,
+    ("tf-keras-vis", "hmt", "saliency"): 3e-2,  # the same, at x alone: 2.7e-3 (SSE4.1)
+    # differences of class probabilities of occluded tiles, relative to their range: 3.5e-5 (Eigen)
+    ("Captum", "hmt", "occlusion"): 4e-4,
+}
+
+
+def assert_agrees(reference_name, name, method, ours, reference):
+    """Maps within AGREEMENT (default 1e-4) and ranks above 0.999 (worst: 1 - 1.2e-8)."""
+    bound = AGREEMENT.get((reference_name, name, method), 1e-4)
+    assert_maps_agree(ours, reference, bound, f"{method} against {reference_name}")
+    assert_ranks_agree(ours, reference, 0.999, f"{method} against {reference_name}")
+
+
 def tf_keras_vis_model(name):
     """A separate copy for tf-keras-vis, whose ReplaceToLinear edits the model in place."""
     from tf_keras_vis.utils.model_modifiers import ReplaceToLinear
@@ -80,17 +104,20 @@ def test_gradcam_scorecam_saliency_agree_with_tf_keras_vis(name):
                   normalize_cam=False, expand_cam=False)
     # CAMs are compared at the target layer's resolution: tf-keras-vis upsamples with
     # scipy.ndimage.zoom (corner-aligned), we with TensorFlow's half-pixel bilinear resize.
+    checks = Checks()
     reference = Gradcam(reference_model, clone=False)(score, x, **kwargs)
-    assert_maps_agree(gradcam.layer_maps(x, targets), reference, 1e-4, "Grad-CAM")
+    checks(assert_agrees, "tf-keras-vis", name, "gradcam", gradcam.layer_maps(x, targets),
+           reference)
     saliency = Saliency(reference_model, clone=False)(score, x, normalize_map=False)
-    assert_maps_agree(get_method("saliency")(model).explain(x, targets).maps, saliency, 1e-4,
-                      "Saliency")
+    checks(assert_agrees, "tf-keras-vis", name, "saliency",
+           get_method("saliency")(model).explain(x, targets).maps, saliency)
     scorecam = np.asarray(Scorecam(reference_model, clone=False)(score, x, **kwargs))
     ours = get_method("scorecam")(model, batch_size=64).layer_maps(x, targets)
     if name == "mnist1d":  # no mask upsampling at 40 -> 40: identical arithmetic
-        assert_maps_agree(ours, scorecam, 1e-4, "Score-CAM")
-    else:  # masks upsampled 56 -> 224 with different interpolation conventions
-        assert_ranks_agree(ours, scorecam, 0.95, "Score-CAM")
+        checks(assert_agrees, "tf-keras-vis", name, "scorecam", ours, scorecam)
+    else:  # masks upsampled 56 -> 224 with different interpolation conventions: 0.996
+        checks(assert_ranks_agree, ours, scorecam, 0.95, "Score-CAM")
+    checks.verify()
 
 
 @pytest.mark.parametrize("name", ["mnist1d", "hmt"])
@@ -108,6 +135,7 @@ def test_smoothgrad_ranks_agree_with_tf_keras_vis(name):
         normalize_map=False)
     ours = get_method("smoothgrad")(model, samples=samples, noise_level=0.15, seed=3,
                                     batch_size=64).explain(x, targets).maps
+    # other noise draws than the reference's, not rounding: worst 0.979 in every setting
     assert_ranks_agree(ours, reference, 0.95, "SmoothGrad")
 
 
@@ -150,9 +178,8 @@ def captum_inputs(folder, name, model, x):
 @pytest.mark.parametrize("name", ["mnist1d", "hmt"])
 def test_agreement_with_captum_under_the_torch_backend(name, tmp_path):
     """Gradients, occlusion and LIME (fed the same on/off patterns): max difference of
-    normalized maps below 1e-4 (measured: at most 2.1e-5). KernelSHAP: ours enumerates
-    every coalition (exact Shapley values), Captum samples 4000: below 0.05 (measured 0.02;
-    MNIST-1D only:
+    normalized maps within CAPTUM_AGREEMENT, and Spearman above 0.999. KernelSHAP: ours
+    enumerates every coalition (exact Shapley values), Captum samples 4000 (MNIST-1D only:
     Captum's sampling at 224 x 224 takes minutes)."""
     pytest.importorskip("captum")
     pytest.importorskip("torch")
@@ -172,10 +199,10 @@ def test_agreement_with_captum_under_the_torch_backend(name, tmp_path):
          str(tmp_path), *methods],
         capture_output=True, text=True, env=env, timeout=900)
     assert run.returncode == 0, run.stderr[-3000:]
-    tolerance = {"kernelshap": 0.05}
+    checks = Checks()
     for method in methods:
         params = CAPTUM_PARAMS[name].get(method, {})
         ours = get_method(method)(model, batch_size=64, **params).explain(x, targets).maps
         reference = np.load(tmp_path / f"{method}.npy")
-        assert_maps_agree(ours, reference, tolerance.get(method, 1e-4), method)
-        assert_ranks_agree(ours, reference, 0.9, method)
+        checks(assert_agrees, "Captum", name, method, ours, reference)
+    checks.verify()

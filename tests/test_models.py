@@ -21,7 +21,7 @@ def test_figure1_cnn_matches_the_specification():
     dense = model.get_layer("dense")
     assert dense.kernel_initializer.stddev == 0.5
     for layer in [*convs, dense]:
-        assert layer.kernel_regularizer.l2 == pytest.approx(5e-4)
+        assert layer.kernel_regularizer.l2 == pytest.approx(5e-4)  # stored as float32
         assert layer.bias_regularizer is None
 
 

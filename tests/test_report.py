@@ -132,6 +132,7 @@ def test_numbers_in_the_html_and_latex_equal_the_csvs(fixture_inputs):
                           r"<td>all</td><td>(\d+)</td>\s*<td>([\d.]+) \[([\d.]+), ([\d.]+)\]</td>", page)
         assert cells, (row.dataset, row.method)
         assert int(cells[1]) == row.n
+        # the cells print two decimals: rounding moves a value by at most 0.005
         assert [float(v) for v in cells.group(2, 3, 4)] == pytest.approx(
             [row.drop_pct, row.drop_pct_lo, row.drop_pct_hi], abs=0.006)
         assert f"{row.drop_pct:.2f} [{row.drop_pct_lo:.1f}, {row.drop_pct_hi:.1f}]" in latex

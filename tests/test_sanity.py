@@ -2,10 +2,13 @@
 
 import keras
 import numpy as np
+import pytest
 
 from numeric import assert_above, assert_below
 from vxai.methods import get_method
 from vxai.metrics.sanity import cascading_randomization, rank_correlations, randomized_copies
+
+pytestmark = pytest.mark.numeric
 
 
 def model_and_inputs():
@@ -30,6 +33,7 @@ def test_copies_randomize_from_the_top_and_leave_the_model_alone():
 def test_gradient_map_changes_but_an_input_only_map_does_not():
     model, x = model_and_inputs()
     rows = cascading_randomization(lambda m: get_method("saliency")(m), model, x, seed=2)
+    # a property of the randomized model, not a tolerance
     assert_below(rows[-1]["spearman_mean"], 0.9, "Spearman after randomizing every layer")
 
     class InputOnly:  # a "method" that ignores the model: its maps never change
@@ -42,6 +46,7 @@ def test_gradient_map_changes_but_an_input_only_map_does_not():
             return Attribution(np.abs(inputs[..., 0]), np.zeros(len(inputs), int))
 
     rows = cascading_randomization(InputOnly, model, x, seed=2)
+    # identical maps: Spearman is 1 up to float64 rounding
     assert_above(min(r["spearman_mean"] for r in rows), 1.0 - 1e-9, "Spearman of unchanged maps")
 
 

@@ -4,7 +4,7 @@ seeded methods), and scores carry the template localization when the data has su
 import numpy as np
 import pytest
 
-from numeric import EPS32, assert_close
+from numeric import REORDERED, assert_close
 from vxai.data.inputs import load_maps
 from vxai.stages.explain import explain_shard
 
@@ -43,7 +43,8 @@ def test_maps_do_not_depend_on_the_shard_count(tiny, method, params):
     assert len(one["ids"]) == 17
     np.testing.assert_array_equal(one["ids"], three["ids"])  # the same samples, in order
     for key in ["maps", "maps_normalized"] + [k for k in one if k.startswith("extra_")]:
-        assert_close(three[key], one[key], 100 * EPS32, key)
+        # other batch compositions reorder float32 sums: measured 3.0e-6 (counterfactual, AVX2)
+        assert_close(three[key], one[key], REORDERED, key)
 
 
 def test_scores_include_drop_variants_and_template_localization(tiny):

@@ -7,7 +7,6 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 REPO = Path(workflow.basedir).parent
-PACKAGE = REPO / "src" / "vxai"
 TEMPLATES = REPO / "report"
 
 # The workflow and its jobs import the library from this checkout, also inside conda
