@@ -7,7 +7,7 @@ import pytest
 from scipy.stats import spearmanr
 
 from conftest import shared
-from numeric import assert_above, assert_below, assert_close
+from numeric import REORDERED, assert_above, assert_below, assert_close
 from vxai.methods import get_method
 from vxai.methods.approximation import segment
 
