@@ -61,6 +61,13 @@ def test_batch_equals_per_sample_finite_and_seeded(method, rank):
     np.testing.assert_array_equal(batch.maps, again.maps)
 
 
+def test_an_unknown_parameter_stops_naming_the_accepted_ones():
+    with pytest.raises(UserError, match=r"'gradcam' has no parameter\(s\) layr; it accepts: "
+                                        r"layer, batch_size, seed$"):
+        get_method("gradcam")(small_cnn(2), layr="last_conv")
+    assert get_method("rise").parameters()[-2:] == ["batch_size", "seed"]
+
+
 def test_explained_class_is_an_argument():
     model = small_cnn(1)
     x = sample(model, 2)

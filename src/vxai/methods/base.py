@@ -1,6 +1,7 @@
 """The common interface: inputs (n, *spatial, channels), integer targets (n,), float32 maps
 (n, *spatial) at the model's input resolution; methods are registered by name and family."""
 
+import inspect
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,14 +52,30 @@ class Explainer:
 
     name = family = None
 
-    def __init__(self, model, batch_size=32, seed=0, **params):
+    def __init__(self, model, batch_size=32, seed=0, **unknown):
         from vxai.models.loading import as_functional, batched_predictor
 
+        if unknown:
+            raise UserError(
+                f"method '{self.name}' has no parameter(s) {', '.join(sorted(unknown))}; "
+                f"it accepts: {', '.join(self.parameters())}"
+            )
         self.model = as_functional(model)
         self.batch_size = int(batch_size)
         self.seed = int(seed)
-        self.params = params
         self.predict = batched_predictor(self.model, self.batch_size)  # class probabilities
+
+    @classmethod
+    def parameters(cls):
+        """The keyword parameters the method accepts, its own first, in signature order."""
+        names = []
+        for klass in cls.__mro__:
+            if "__init__" in vars(klass):
+                for name, param in inspect.signature(klass.__init__).parameters.items():
+                    if param.kind is param.POSITIONAL_OR_KEYWORD and name not in (
+                            "self", "model", *names):
+                        names.append(name)
+        return names
 
     def explain(self, x, targets=None, progress=False, ids=None):
         """Explain `targets` (default: the predicted classes) for inputs `x`; `ids` name the

@@ -22,17 +22,26 @@ def _expand(weights, activations):
 
 
 class CAMExplainer(Explainer):
-    """Target layer from `layer` (default: the last layer with a spatial output)."""
+    """Target layer from `layer` (default: the last layer with a spatial output). Variants
+    supply `channel_weights`; those that need no gradients set `uses_gradients = False` and
+    get NumPy activations and no gradients (as pytorch-grad-cam's gradient-free CAMs)."""
+
+    uses_gradients = True
 
     def __init__(self, model, layer=None, **kwargs):
         super().__init__(model, **kwargs)
         self.layer = resolve_layer(self.model, layer).name
         self.graph = activations_and_logits(self.model, self.layer)
         self.input_size = tuple(self.model.input_shape[1:-1])
-        self._batch = tf.function(self._compute, reduce_retracing=True)
+        if self.uses_gradients:
+            self._batch = tf.function(self._compute, reduce_retracing=True)
+        else:
+            self._activations = tf.function(lambda x: self.graph(x, training=False)[0],
+                                            reduce_retracing=True)
 
     def channel_weights(self, x, targets, activations, grads):
-        """Per-sample, per-channel weights (n, channels)."""
+        """Per-sample, per-channel weights (n, channels); `grads` is None for the
+        gradient-free variants."""
         raise NotImplementedError
 
     def _activations_and_grads(self, x, targets):
@@ -48,7 +57,12 @@ class CAMExplainer(Explainer):
 
     def layer_maps(self, x, targets):
         """Maps at the target layer's resolution, before upsampling."""
-        return self._batch(tf.constant(x), tf.constant(targets)).numpy()
+        if self.uses_gradients:
+            return self._batch(tf.constant(x), tf.constant(targets)).numpy()
+        activations = self._activations(tf.constant(x)).numpy()
+        weights = self.channel_weights(x, targets, activations, None)
+        expanded = weights.reshape(len(x), *([1] * (activations.ndim - 2)), -1)
+        return np.maximum((expanded * activations).sum(axis=-1), 0)
 
     def explain_batch(self, x, targets):
         return upsample(self.layer_maps(x, targets), self.input_size).numpy(), {}
@@ -81,13 +95,11 @@ class GradCAMPlusPlus(CAMExplainer):
 class _PerChannelCAM(CAMExplainer):
     """Variants whose channel weights need extra forward passes, batched over channels."""
 
-    def layer_maps(self, x, targets):
-        activations, _ = self._activations_and_grads(tf.constant(x), tf.constant(targets))
-        activations = activations.numpy()
-        weights = np.stack([self.weights_for(x[i], targets[i], activations[i])
-                            for i in range(len(x))])
-        expanded = weights.reshape(len(x), *([1] * (activations.ndim - 2)), -1)
-        return np.maximum((expanded * activations).sum(axis=-1), 0)
+    uses_gradients = False
+
+    def channel_weights(self, x, targets, activations, grads):
+        return np.stack([self.weights_for(x[i], targets[i], activations[i])
+                         for i in range(len(x))])
 
 
 @register("scorecam")
