@@ -108,6 +108,19 @@ class Explainer:
         raise NotImplementedError
 
 
+def target_gradients(forward, x, targets):
+    """Run `forward(x) -> (features, logits)` under one tape; return the features, the
+    targets' logits and the gradients of those logits with respect to the features (a
+    tensor, a list of tensors, or x itself)."""
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        features, logits = forward(x)
+        score = tf.gather(logits, targets, batch_dims=1)
+    return features, score, tape.gradient(score, features)
+
+
 def upsample(maps, size):
     """Resize (n, *spatial) maps to `size`: linear for 1-D, bilinear for 2-D."""
     import tensorflow as tf

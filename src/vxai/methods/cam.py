@@ -6,8 +6,9 @@ import numpy as np
 import tensorflow as tf
 
 from vxai.maps import normalize01
-from vxai.methods.base import Explainer, register, upsample
+from vxai.methods.base import Explainer, register, target_gradients, upsample
 from vxai.models.graph import activations_and_logits, head_after, resolve_layer
+from vxai.models.loading import compiled_forward
 
 
 def _spatial_axes(tensor):
@@ -36,22 +37,17 @@ class CAMExplainer(Explainer):
         if self.uses_gradients:
             self._batch = tf.function(self._compute, reduce_retracing=True)
         else:
-            self._activations = tf.function(lambda x: self.graph(x, training=False)[0],
-                                            reduce_retracing=True)
+            self._activations = compiled_forward(
+                lambda x, training: self.graph(x, training=training)[0])
 
     def channel_weights(self, x, targets, activations, grads):
         """Per-sample, per-channel weights (n, channels); `grads` is None for the
         gradient-free variants."""
         raise NotImplementedError
 
-    def _activations_and_grads(self, x, targets):
-        with tf.GradientTape() as tape:
-            activations, logits = self.graph(x, training=False)
-            score = tf.gather(logits, targets, batch_dims=1)
-        return activations, tape.gradient(score, activations)
-
     def _compute(self, x, targets):
-        activations, grads = self._activations_and_grads(x, targets)
+        activations, _, grads = target_gradients(
+            lambda batch: self.graph(batch, training=False), x, targets)
         weights = self.channel_weights(x, targets, activations, grads)
         return tf.nn.relu(tf.reduce_sum(_expand(weights, activations) * activations, axis=-1))
 
@@ -109,8 +105,7 @@ class ScoreCAM(_PerChannelCAM):
 
     def __init__(self, model, layer=None, **kwargs):
         super().__init__(model, layer, **kwargs)
-        self._forward = tf.function(lambda batch: self.model(batch, training=False),
-                                    reduce_retracing=True)
+        self._forward = compiled_forward(self.model)
 
     def weights_for(self, x, target, activations):
         channels = np.moveaxis(activations, -1, 0)  # (channels, *spatial)
@@ -131,8 +126,7 @@ class AblationCAM(_PerChannelCAM):
 
     def __init__(self, model, layer=None, **kwargs):
         super().__init__(model, layer, **kwargs)
-        head = head_after(self.model, self.layer)
-        self._head = tf.function(lambda a: head(a, training=False), reduce_retracing=True)
+        self._head = compiled_forward(head_after(self.model, self.layer))
 
     def weights_for(self, x, target, activations):
         n_channels = activations.shape[-1]

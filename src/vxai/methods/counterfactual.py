@@ -7,6 +7,7 @@ import keras
 
 from vxai.methods.base import Explainer, register
 from vxai.models.graph import logits_tensor
+from vxai.models.loading import compiled_forward
 
 
 @register("counterfactual")
@@ -29,8 +30,7 @@ class Counterfactual(Explainer):
         self.bisection_steps = int(bisection_steps)
         self.logits = keras.Model(self.model.input, logits_tensor(self.model))
         self._step = tf.function(self._gradient, reduce_retracing=True)
-        self._predict = tf.function(lambda x: tf.argmax(self.logits(x, training=False), axis=1),
-                                    reduce_retracing=True)
+        self._logits = compiled_forward(self.logits)
 
     def _clip(self, x):
         return x if self.value_range is None else tf.clip_by_value(x, *self.value_range)
@@ -49,7 +49,7 @@ class Counterfactual(Explainer):
         return tape.gradient(loss, delta), cost, flipped
 
     def _predicts(self, x, classes):
-        return self._predict(tf.constant(self._clip(x))).numpy() == classes
+        return self._logits(tf.constant(self._clip(x))).numpy().argmax(axis=1) == classes
 
     def counterfactual_classes(self, x, targets):
         """The most likely class other than each explained one."""

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vxai.methods.base import Explainer, register
+from vxai.methods.base import Explainer, register, target_gradients
 from vxai.models.graph import logits_tensor
 
 
@@ -18,10 +18,9 @@ class GradientExplainer(Explainer):
         self._gradients = tf.function(self._compute_gradients, reduce_retracing=True)
 
     def _compute_gradients(self, x, targets):
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            score = tf.gather(self.logits(x, training=False), targets, batch_dims=1)
-        return tape.gradient(score, x), score
+        _, score, grads = target_gradients(
+            lambda batch: (batch, self.logits(batch, training=False)), x, targets)
+        return grads, score
 
     def gradients(self, x, targets):
         """(dS_c/dx, S_c) as NumPy arrays for float32 inputs and integer targets."""

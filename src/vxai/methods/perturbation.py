@@ -10,7 +10,7 @@ from skimage.filters import threshold_otsu
 
 from vxai.errors import UserError
 from vxai.maps import normalize01
-from vxai.methods.base import Explainer, register, upsample
+from vxai.methods.base import Explainer, register, target_gradients, upsample
 from vxai.methods.streaming import MaskedScores
 from vxai.models.graph import logits_tensor, spatial_layers
 
@@ -155,10 +155,8 @@ class SISE(Explainer):
         self._gradients = tf.function(self._compute, reduce_retracing=True)
 
     def _compute(self, x, targets):
-        with tf.GradientTape() as tape:
-            activations, logits = self.graph(x, training=False)
-            score = tf.gather(logits, targets, batch_dims=1)
-        grads = tape.gradient(score, activations)
+        activations, _, grads = target_gradients(
+            lambda batch: self.graph(batch, training=False), x, targets)
         means = [tf.reduce_mean(g, axis=list(range(1, len(g.shape) - 1))) for g in grads]
         return activations, means
 

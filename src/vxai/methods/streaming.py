@@ -4,6 +4,8 @@ that memory does not grow with the number of perturbations."""
 import numpy as np
 import tensorflow as tf
 
+from vxai.models.loading import compiled_forward
+
 
 class MaskedScores:
     """Outputs for one class of `x * mask + baseline * (1 - mask)` for a stack of masks,
@@ -18,7 +20,7 @@ class MaskedScores:
         self._scores = tf.function(self._compute, reduce_retracing=True)
         self._weighted = tf.function(self._compute_weighted, reduce_retracing=True)
         self._rows = tf.function(self._compute_rows, reduce_retracing=True)
-        self._outputs = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
+        self._outputs = compiled_forward(self.model)
 
     def _compute(self, x, masks, baseline, target):
         masks = tf.expand_dims(masks, -1)

@@ -26,12 +26,20 @@ def as_functional(model):
     return keras.Model(inputs, x, name=model.name)
 
 
+def compiled_forward(model):
+    """The inference pass of a Keras model (or any callable taking `training`) as one
+    compiled function, retraced only when the batch shape changes."""
+    import tensorflow as tf
+
+    return tf.function(lambda batch: model(batch, training=False), reduce_retracing=True)
+
+
 def batched_predictor(model, batch_size):
     """predict(x) -> the model's outputs as NumPy, `batch_size` inputs per call of one
     compiled forward pass (no per-call input pipeline, unlike `model.predict`)."""
     import tensorflow as tf
 
-    forward = tf.function(lambda batch: model(batch, training=False), reduce_retracing=True)
+    forward = compiled_forward(model)
 
     def predict(x):
         x = np.asarray(x, dtype=np.float32)
