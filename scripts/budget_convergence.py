@@ -18,5 +18,6 @@ with report_errors():
         snakemake.params.keep_fraction,
         snakemake.params.batch_size,
         snakemake.params.seed,
-        snakemake.output,
+        snakemake.output.table,
+        snakemake.output.figure,
     )

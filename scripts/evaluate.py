@@ -13,5 +13,10 @@ with report_errors():
         snakemake.input.model,
         snakemake.params.test_samples,
         snakemake.params.batch_size,
-        snakemake.output,
+        predictions=snakemake.output.predictions,
+        metrics=snakemake.output.metrics,
+        confusion=snakemake.output.confusion,
+        confusion_normalized=snakemake.output.confusion_normalized,
+        ranked=snakemake.output.ranked,
+        cases=snakemake.output.cases,
     )

@@ -7,4 +7,10 @@ log_to(snakemake.log[0])
 from vxai.stages.summary import summarize_scores  # noqa: E402
 
 with report_errors():
-    summarize_scores(list(snakemake.input.scores), snakemake.params.seed, snakemake.output)
+    summarize_scores(
+        dict(snakemake.params.score_tables),
+        snakemake.params.seed,
+        snakemake.output.faithfulness,
+        snakemake.output.comparison,
+        snakemake.output.figure,
+    )

@@ -13,5 +13,7 @@ with report_errors():
         snakemake.input.data,
         dict(snakemake.params.train),
         snakemake.params.input_size,
-        snakemake.output,
+        snakemake.output.model,
+        snakemake.output.history,
+        snakemake.output.info,
     )

@@ -68,7 +68,6 @@ def test_showcase_picks_most_confident_cases(case):
 def test_evaluate_stage_on_a_tiny_model_with_known_answers(tmp_path):
     """A Dense model whose logits are the first three input values: predictions are known."""
     import json
-    from types import SimpleNamespace
 
     import keras
 
@@ -85,13 +84,13 @@ def test_evaluate_stage_on_a_tiny_model_with_known_answers(tmp_path):
     x = np.eye(3)[predicted] + rng.uniform(0, 0.3, size=(10, 3))
     np.savez(tmp_path / "data.npz", x_test=x, y_test=labels,
              ids_test=np.array([f"t{i}" for i in range(10)]), class_names=np.array(NAMES))
-    out = SimpleNamespace(**{key: tmp_path / f"{key}.{ext}" for key, ext in [
+    out = {key: tmp_path / f"{key}.{ext}" for key, ext in [
         ("predictions", "csv"), ("metrics", "json"), ("confusion", "csv"),
-        ("confusion_normalized", "csv"), ("ranked", "csv"), ("cases", "csv")]})
-    evaluate_model(tmp_path / "data.npz", tmp_path / "tiny.keras", None, 4, out)
+        ("confusion_normalized", "csv"), ("ranked", "csv"), ("cases", "csv")]}
+    evaluate_model(tmp_path / "data.npz", tmp_path / "tiny.keras", None, 4, **out)
 
-    metrics = json.loads(out.metrics.read_text())
-    table = pd.read_csv(out.predictions)
+    metrics = json.loads(out["metrics"].read_text())
+    table = pd.read_csv(out["predictions"])
     np.testing.assert_array_equal(table["predicted"], predicted)
     probs = table[[f"p_{n}" for n in NAMES]].to_numpy()
     assert metrics["accuracy"] == pytest.approx(0.6) and metrics["n_correct"] == 6
@@ -111,8 +110,8 @@ def test_evaluate_stage_on_a_tiny_model_with_known_answers(tmp_path):
         roc_auc_score(labels, probs, multi_class="ovr", average="macro"))
     # a->b, a->c, b->a, c->b: each 1; unordered a/b = 2 is the most confused pair
     assert metrics["most_confused_pair"] == {"classes": ["a", "b"], "count": 2}
-    counts = pd.read_csv(out.confusion, index_col=0)
+    counts = pd.read_csv(out["confusion"], index_col=0)
     np.testing.assert_array_equal(counts.to_numpy(), confusion_matrix(labels, predicted))
-    normalized = pd.read_csv(out.confusion_normalized, index_col=0).to_numpy()
+    normalized = pd.read_csv(out["confusion_normalized"], index_col=0).to_numpy()
     # the CSV keeps six decimals (%.6f): rounding moves a value by at most 5e-7
     np.testing.assert_allclose(normalized, confusion_matrix(labels, predicted, normalize="true"), atol=1e-6)

@@ -72,7 +72,6 @@ def test_imported_course_model_scores_414_of_496(tmp_path, real_hmt):
 def test_hmt_training_recipe_runs_and_records_history(tmp_path):
     """The `model: train` path on tiny synthetic tiles at a small input size."""
     import json
-    from types import SimpleNamespace
 
     from conftest import synthetic_tile
     from vxai.models.loading import load_model
@@ -81,15 +80,15 @@ def test_hmt_training_recipe_runs_and_records_history(tmp_path):
     x = np.stack([synthetic_tile(label, i) for label in range(8) for i in range(3)])
     y = np.repeat(np.arange(8), 3)
     np.savez(tmp_path / "hmt.npz", x=x, y=y, class_names=np.array([f"c{i}" for i in range(8)]))
-    out = SimpleNamespace(model=tmp_path / "hmt.keras", history=tmp_path / "h.csv",
-                          info=tmp_path / "info.json")
+    model_path, history_path, info_path = (tmp_path / name for name in
+                                           ("hmt.keras", "h.csv", "info.json"))
     train = {"epochs": 2, "batch_size": 8, "learning_rate": 0.01, "validation_split": 0.25,
              "weight_decay": 5e-4, "augment": {"shear": 0.1, "rotation_degrees": 15, "flip": True}}
-    train_for_dataset("hmt", tmp_path / "hmt.npz", train, 32, out)
+    train_for_dataset("hmt", tmp_path / "hmt.npz", train, 32, model_path, history_path, info_path)
     import pandas as pd
 
-    history = pd.read_csv(out.history)
+    history = pd.read_csv(history_path)
     assert list(history["epoch"]) == [1, 2] and history["val_accuracy"].notna().all()
-    assert load_model(out.model).input_shape == (None, 32, 32, 3)
-    info = json.loads(out.info.read_text())
+    assert load_model(model_path).input_shape == (None, 32, 32, 3)
+    info = json.loads(info_path.read_text())
     assert info["origin"] == "trained" and info["epochs"] == 2

@@ -56,7 +56,7 @@ def fixture_inputs(tmp_path):
                                   "galleries", "curves", "misclassified", "convergence",
                                   "train_benchmarks",
                                   "benchmarks")}
-    score_paths = []
+    score_tables = {}
     for dataset, k in (("mnist1d", 3), ("hmt", 2)):
         config[dataset]["methods"] = {m: config[dataset]["methods"][m] for m in METHODS}
         names = [f"{dataset}_class{i}" for i in range(k)]
@@ -94,7 +94,7 @@ def fixture_inputs(tmp_path):
             if method == "kernelshap":
                 table["efficiency_error"] = rng.uniform(0, 1e-6, len(table))
             table.to_csv(path, index=False)
-            score_paths.append(str(path))
+            score_tables.setdefault(dataset, {})[method] = str(path)
             sanity = results / dataset / "sanity" / f"{method}.csv"
             sanity.parent.mkdir(parents=True, exist_ok=True)
             pd.DataFrame({"step": [1, 2], "randomized_down_to": ["dense", "conv"], "n": 4,
@@ -104,10 +104,10 @@ def fixture_inputs(tmp_path):
             bench.parent.mkdir(parents=True, exist_ok=True)
             bench.write_text("s\th:m:s\n%.2f\t0:00:01\n" % rng.uniform(1, 9))
             inputs["benchmarks"].append(str(bench))
-    outputs = SimpleNamespace(faithfulness=str(results / "summary" / "faithfulness.csv"),
-                              comparison=str(results / "summary" / "method_comparison.csv"),
-                              figure=str(results / "summary" / "faithfulness.png"))
-    summarize_scores(score_paths, 0, outputs)
+    summary = {name: str(results / "summary" / file) for name, file in [
+        ("faithfulness", "faithfulness.csv"), ("comparison", "method_comparison.csv"),
+        ("figure", "faithfulness.png")]}
+    summarize_scores(score_tables, 0, **summary)
     manifest = results / "data" / "hmt_manifest.csv"
     manifest.parent.mkdir(parents=True)
     manifest.write_text("id,split,label,sha256\nt0,test,0,abc\n")
@@ -115,8 +115,8 @@ def fixture_inputs(tmp_path):
     namespace = SimpleNamespace(
         template=str(report / "appendix.html.j2"), latex=str(report / "appendix.tex.j2"),
         cards=str(report / "method_cards.yaml"), references=str(report / "references.bib"),
-        faithfulness=outputs.faithfulness, comparison=outputs.comparison, manifest=str(manifest),
-        faithfulness_plot=outputs.figure,
+        faithfulness=summary["faithfulness"], comparison=summary["comparison"],
+        manifest=str(manifest), faithfulness_plot=summary["figure"],
         **inputs)
     return namespace, config, results / "report"
 

@@ -65,21 +65,18 @@ def test_scores_include_drop_variants_and_template_localization(tiny):
 
 
 def test_budget_convergence_maps_get_reproducible_as_the_budget_grows(tiny):
-    from types import SimpleNamespace
-
     import pandas as pd
 
     from vxai.stages.convergence import budget_convergence
 
-    outputs = SimpleNamespace(table=tiny / "convergence.csv", figure=tiny / "convergence.png")
     methods = {"rise": {"cells": 4}, "lime": {"segment_size": 4}}
     budget_convergence(tiny / "data.npz", tiny / "model.keras", methods, [2048, 8, 128], 10,
-                       None, 0.3, 16, 7, outputs)
-    table = pd.read_csv(outputs.table)
+                       None, 0.3, 16, 7, tiny / "convergence.csv", tiny / "convergence.png")
+    table = pd.read_csv(tiny / "convergence.csv")
     assert table["method"].tolist() == ["rise"] * 3 + ["lime"] * 3 and (table["n"] == 10).all()
     for method, rows in table.groupby("method"):
         assert rows["budget"].tolist() == [8, 128, 2048]
         low, middle, high = rows["reproducibility"]
         assert low < middle < high < 1.0, method  # more masks or samples: seeds agree better
         assert high > 0.9, method
-    assert outputs.figure.stat().st_size > 0
+    assert (tiny / "convergence.png").stat().st_size > 0

@@ -128,11 +128,22 @@ def sanity_tables():
     ]
 
 
+def score_tables_by_dataset():
+    """{dataset: {method: its per-sample score table}}."""
+    return {
+        dataset: {
+            method: f"results/{dataset}/scores/{method}.csv"
+            for method in methods(dataset)
+        }
+        for dataset in DATASETS
+    }
+
+
 def score_tables():
     return [
-        f"results/{dataset}/scores/{method}.csv"
-        for dataset in DATASETS
-        for method in methods(dataset)
+        path
+        for tables in score_tables_by_dataset().values()
+        for path in tables.values()
     ]
 
 

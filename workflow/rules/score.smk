@@ -84,6 +84,7 @@ rule summarize_scores:
     resources:
         mem_mb=1000,
     params:
+        score_tables=score_tables_by_dataset(),
         seed=job_seed("summary"),
     script:
         "../../scripts/summarize_scores.py"

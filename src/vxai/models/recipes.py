@@ -28,9 +28,10 @@ def _save_model(model, path):
         model.save(tmp)
 
 
-def train_for_dataset(dataset, data_path, train, input_size, outputs):
-    """Build and train `dataset`'s model from `train` settings; write outputs.model,
-    outputs.history and outputs.info."""
+def train_for_dataset(dataset, data_path, train, input_size, model_path, history_path,
+                      info_path):
+    """Build and train `dataset`'s model from `train` settings; write the model, its
+    per-epoch history and an info JSON."""
     data = load_arrays(data_path)
     if dataset == "mnist1d":
         model = architectures.mnist1d_cnn(
@@ -47,10 +48,10 @@ def train_for_dataset(dataset, data_path, train, input_size, outputs):
         train["validation_split"], augment,
     )
     print(history.to_string(index=False))
-    _save_model(model, outputs.model)
-    save_csv(outputs.history, history)
+    _save_model(model, model_path)
+    save_csv(history_path, history)
     save_json(
-        outputs.info,
+        info_path,
         {
             "dataset": dataset,
             "origin": "trained",

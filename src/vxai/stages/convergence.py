@@ -15,7 +15,7 @@ from vxai.stages.inputs import prepared_test_subset
 
 
 def budget_convergence(data_path, model_path, methods, budgets, samples, test_samples,
-                       keep_fraction, batch_size, seed, outputs):
+                       keep_fraction, batch_size, seed, table_path, figure_path):
     """Drop% and Increase% (with bootstrap intervals) of RISE, LIME and KernelSHAP against
     their budget of masks or samples, on `samples` evenly spaced test samples, and the mean
     rank correlation of the maps of two runs with different seeds at each budget: what a
@@ -42,5 +42,5 @@ def budget_convergence(data_path, model_path, methods, budgets, samples, test_sa
                          "reproducibility": float(np.nanmean(agreement))
                          if np.isfinite(agreement).any() else np.nan})
     frame = pd.DataFrame(rows)
-    save_csv(outputs.table, frame, float_format="%.6g")
-    save_figure(outputs.figure, plots.budget_convergence(frame))
+    save_csv(table_path, frame, float_format="%.6g")
+    save_figure(figure_path, plots.budget_convergence(frame))

@@ -3,18 +3,19 @@
 import pandas as pd
 
 from vxai import plots
-from vxai.io import dataset_and_method, save_csv, save_figure
+from vxai.io import save_csv, save_figure
 from vxai.metrics.faithfulness import compare_methods, summarize
 
 
-def summarize_scores(score_paths, seed, outputs):
-    """Drop%/Increase% (all variants) with bootstrap intervals per dataset and method:
-    overall, for correctly and wrongly classified samples, and per true class; and the
-    method-versus-method table of how often each method has the lower per-sample drop, and a
-    plot of the overall Drop% and Increase% with their intervals."""
+def summarize_scores(score_tables, seed, faithfulness, comparison, figure):
+    """Drop%/Increase% (all variants) with bootstrap intervals per dataset and method of
+    `score_tables` ({dataset: {method: per-sample score CSV}}): overall, for correctly and
+    wrongly classified samples, and per true class (to `faithfulness`); the
+    method-versus-method table of how often each method has the lower per-sample drop (to
+    `comparison`), and a plot of the overall Drop% and Increase% with their intervals."""
     rows, tables = [], {}
-    for path in score_paths:
-        dataset, method = dataset_and_method(path)
+    for dataset, method, path in ((d, m, p) for d, paths in score_tables.items()
+                                  for m, p in paths.items()):
         scores = pd.read_csv(path)
         tables.setdefault(dataset, {})[method] = scores
         subsets = [("all", scores), ("correct", scores[scores["correct"]]),
@@ -24,9 +25,8 @@ def summarize_scores(score_paths, seed, outputs):
             rows.append({"dataset": dataset, "method": method, "subset": subset,
                          **summarize(part, seed=seed)})
     summary = pd.DataFrame(rows)
-    save_csv(outputs.faithfulness, summary, float_format="%.6g")
-    save_figure(outputs.figure, plots.drop_increase_bars(summary.query("subset == 'all'")))
-    comparison = pd.concat([compare_methods(scores).assign(dataset=dataset)
-                            for dataset, scores in tables.items()], ignore_index=True)
-    save_csv(outputs.comparison, comparison[["dataset", *comparison.columns[:-1]]],
-             float_format="%.6g")
+    save_csv(faithfulness, summary, float_format="%.6g")
+    save_figure(figure, plots.drop_increase_bars(summary.query("subset == 'all'")))
+    pairs = pd.concat([compare_methods(scores).assign(dataset=dataset)
+                       for dataset, scores in tables.items()], ignore_index=True)
+    save_csv(comparison, pairs[["dataset", *pairs.columns[:-1]]], float_format="%.6g")
