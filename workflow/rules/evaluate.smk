@@ -52,7 +52,7 @@ rule evaluate:
         gpu=1,
     params:
         test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
-        batch_size=lambda wildcards: config[wildcards.dataset]["explain"]["batch_size"],
+        batch_size=lambda wildcards: config[wildcards.dataset]["batch_size"],
     script:
         "../../scripts/evaluate.py"
 

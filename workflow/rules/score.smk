@@ -41,7 +41,7 @@ rule score:
     params:
         keep_fraction=lambda wildcards: config[wildcards.dataset]["keep_fraction"],
         test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
-        batch_size=lambda wildcards: config[wildcards.dataset]["explain"]["batch_size"],
+        batch_size=lambda wildcards: config[wildcards.dataset]["batch_size"],
         seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method, "score"),
         curves=lambda wildcards: config[wildcards.dataset]["curves"],
         method_params=lambda wildcards: config[wildcards.dataset]["methods"][
@@ -122,7 +122,7 @@ rule budget_convergence:
         samples=lambda wildcards: config[wildcards.dataset]["convergence"]["samples"],
         test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
         keep_fraction=lambda wildcards: config[wildcards.dataset]["keep_fraction"],
-        batch_size=lambda wildcards: config[wildcards.dataset]["explain"]["batch_size"],
+        batch_size=lambda wildcards: config[wildcards.dataset]["batch_size"],
         seed=lambda wildcards: job_seed(wildcards.dataset, "convergence"),
     script:
         "../../scripts/budget_convergence.py"
