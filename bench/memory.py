@@ -24,14 +24,13 @@ def measure(model_name, method, budget):
     import numpy as np
 
     from run import load_models
-    from vxai.catalog import BUDGET_PARAMETERS
-    from vxai.methods import get_method
+    from vxai.methods import get_method, spec
     from vxai.runtime import configure_tensorflow
 
     configure_tensorflow(2, seed=0)
     _, model = next(load_models([model_name]))
     x = np.random.default_rng(0).uniform(size=(1, *model.input_shape[1:])).astype(np.float32)
-    params = {BUDGET_PARAMETERS[method]: budget}
+    params = {spec(method).budget: budget}
     if method != "rise" and model_name == "hmt":
         params.update(segmentation="grid", segment_size=16)  # 196 segments: samples all differ
     get_method(method)(model, batch_size=32, **params).explain(x)

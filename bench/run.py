@@ -10,6 +10,8 @@ plain speed measured in the same run:
 - forward-pass methods: forward passes per second inside the method / plain batched
   inference rate (1.0 is the ceiling); RISE, SISE, occlusion, LIME and KernelSHAP count
   their passes as they make them.
+Each method's kind and passes per map come from its class (`cost_kind`, `passes_per_map`);
+every registered method is measured, including those of installed plugin packages.
 Methods run with the parameters of config/config.yaml for each dataset.
 Then the wall time of every job of the last pipeline run from Snakemake's benchmark files
 (`benchmarks/` of --run-dir, this repository by default) and their sum per rule; these are
@@ -29,23 +31,6 @@ sys.path.insert(0, str(REPO / "src"))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from vxai.runtime import configure_tensorflow  # noqa: E402
-
-# passes per map: (kind, function of the explainer); one-pass gradient methods cost 1
-COST = {
-    "gradcam": ("gradient", lambda e: 1),
-    "gradcam_pp": ("gradient", lambda e: 1),
-    "saliency": ("gradient", lambda e: 1),
-    "gradient_x_input": ("gradient", lambda e: 1),
-    "lrp": ("gradient", lambda e: 1),
-    "integrated_gradients": ("gradient", lambda e: e.steps + 1),
-    "smoothgrad": ("gradient", lambda e: e.samples),
-    "scorecam": ("forward", lambda e: e.graph.outputs[0].shape[-1]),
-    "ablationcam": ("head", lambda e: e.graph.outputs[0].shape[-1] + 1),
-    "counterfactual": ("gradient", lambda e: e.steps + 1),
-}
-# forward-pass methods that stream masks count their own passes (explainer.scores.passes)
-COUNTED = ("rise", "sise", "occlusion", "lime", "kernelshap")
-
 
 def configured_params(name):
     """The method parameters of config/config.yaml for this dataset: the bench measures the
@@ -111,14 +96,14 @@ def plain_rates(model, x, batch_size):
 
 
 def main():
-    from vxai.catalog import METHOD_FAMILIES
+    from vxai.methods import specs
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=64, help="inputs per model")
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--models", default="mnist1d,hmt")
     parser.add_argument("--methods", default=",".join(
-        m for m, family in METHOD_FAMILIES.items() if family != "baseline"))
+        name for name, found in specs().items() if found.family != "baseline"))
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--run-dir", type=Path, default=REPO,
                         help="working directory of the pipeline run whose benchmarks/ to print")
@@ -129,6 +114,7 @@ def main():
         return print_rule_times(args.run_dir / "benchmarks")
     configure_tensorflow(args.threads, seed=0)
     from vxai.methods import get_method
+    from vxai.methods.streaming import MaskedScores
     from vxai.models.loading import batched_predictor
 
     rows = []
@@ -149,13 +135,14 @@ def main():
             explainer = get_method(method)(model, batch_size=args.batch_size,
                                            **params.get(method, {}))
             explainer.explain(x[:2], targets[:2])  # compile
-            if method in COUNTED:
+            kind = explainer.cost_kind
+            if isinstance(getattr(explainer, "scores", None), MaskedScores):
                 explainer.scores.passes = 0
                 maps_per_s = best_rate(lambda: explainer.explain(x, targets), n, repeats=1)
-                kind, passes = "forward", explainer.scores.passes / (2 * n)
+                passes = explainer.scores.passes / (2 * n)
             else:
                 maps_per_s = best_rate(lambda: explainer.explain(x, targets), n, repeats=2)
-                kind, passes = COST[method][0], COST[method][1](explainer)
+                passes = explainer.passes_per_map()
             if kind == "gradient":
                 ratio = fwd_bwd / maps_per_s
             elif kind == "forward":

@@ -8,7 +8,7 @@ from vxai.report import render_appendix  # noqa: E402
 
 with report_errors():
     render_appendix(
-        snakemake.input,
+        dict(snakemake.params.files),
         dict(snakemake.params.config),
         list(snakemake.params.datasets),
         snakemake.output.html,

@@ -7,4 +7,4 @@ log_to(snakemake.log[0])
 from vxai.figures import curves_figure  # noqa: E402
 
 with report_errors():
-    curves_figure(list(snakemake.input.curves), snakemake.params.methods, snakemake.output[0])
+    curves_figure(dict(snakemake.params.curves), snakemake.output[0])

@@ -8,5 +8,13 @@ from vxai.figures import evaluation_figure  # noqa: E402
 
 with report_errors():
     evaluation_figure(
-        snakemake.wildcards.figure, snakemake.input, snakemake.params.test_samples, snakemake.output[0]
+        snakemake.wildcards.figure,
+        data=snakemake.input.data,
+        predictions=snakemake.input.predictions,
+        metrics=snakemake.input.metrics,
+        confusion_normalized=snakemake.input.confusion_normalized,
+        cases=snakemake.input.cases,
+        history=snakemake.input.history or None,
+        test_samples=snakemake.params.test_samples,
+        output=snakemake.output[0],
     )

@@ -10,10 +10,12 @@ from vxai.figures import misclassified_figure  # noqa: E402
 with report_errors():
     misclassified_figure(
         snakemake.wildcards.dataset,
-        snakemake.input,
-        dict(snakemake.params.methods),
-        snakemake.params.samples,
-        snakemake.params.test_samples,
-        snakemake.params.seed,
-        snakemake.output[0],
+        data=snakemake.input.data,
+        model_path=snakemake.input.model,
+        predictions=snakemake.input.predictions,
+        methods=dict(snakemake.params.methods),
+        samples=snakemake.params.samples,
+        test_samples=snakemake.params.test_samples,
+        seed=snakemake.params.seed,
+        output=snakemake.output[0],
     )

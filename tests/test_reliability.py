@@ -115,26 +115,26 @@ def imported_library_files(script, methods):
     (bytecode, not ast) finds from the script and from the methods' registered modules."""
     from modulefinder import ModuleFinder
 
-    from vxai.catalog import METHOD_MODULES
+    from vxai.methods import spec
 
     finder = ModuleFinder(path=[str(REPO / "src")])
     finder.run_script(str(REPO / "scripts" / script))
     for method in methods:
-        finder.import_hook(f"vxai.methods.{METHOD_MODULES[method]}")
+        finder.import_hook(spec(method).module)
     return {Path(m.__file__) for name, m in finder.modules.items()
             if name.split(".")[0] == "vxai" and m.__file__}
 
 
 def job_methods(rule, wildcards, config):
     """The attribution methods a job runs besides its script's own imports."""
-    from vxai.catalog import BUDGET_PARAMETERS
+    from vxai.methods import spec
 
     keys = dict(part.split("=") for part in wildcards.split(", ")) if wildcards else {}
     configured = config[keys["dataset"]]["methods"] if "dataset" in keys else {}
     if "method" in keys:
         return [keys["method"]]
     if rule == "budget_convergence":
-        return [m for m in BUDGET_PARAMETERS if m in configured]
+        return [m for m in configured if spec(m).budget]
     if rule == "misclassified_figure":
         return [m for m in config["report"]["misclassified"]["methods"] if m in configured]
     return []

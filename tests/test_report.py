@@ -7,7 +7,6 @@ import json
 import re
 import shutil
 import subprocess
-from types import SimpleNamespace
 
 import matplotlib
 
@@ -19,11 +18,14 @@ import pytest  # noqa: E402
 import yaml  # noqa: E402
 
 from conftest import REPO  # noqa: E402
+from vxai.data import TITLES  # noqa: E402
 from vxai.evaluation import classification_metrics, confusion_tables, ranked_confusions  # noqa: E402
+from vxai.methods.registry import ordered, spec  # noqa: E402
 from vxai.stages.summary import summarize_scores  # noqa: E402
 from vxai.report import render_appendix  # noqa: E402
 
-METHODS = ["gradcam", "integrated_gradients", "kernelshap", "random_map"]
+# not in the registry's order, which the appendix must restore
+METHODS = ["random_map", "kernelshap", "gradcam", "integrated_gradients"]
 
 
 def figure(path, seed):
@@ -47,47 +49,49 @@ def scores_table(rng, class_names, n=20):
     return table
 
 
-@pytest.fixture
-def fixture_inputs(tmp_path):
-    """Results of two datasets with four methods each, written like the pipeline writes them."""
+def appendix_fixture(folder, methods=METHODS):
+    """Results of two datasets with `methods` each, written like the pipeline writes them;
+    returns the `files` of render_appendix, the config and the report folder."""
     rng = np.random.default_rng(0)
-    results, config = tmp_path / "results", yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
-    inputs = {key: [] for key in ("sanity", "metrics", "ranked", "confusion", "info", "eval_figures",
-                                  "galleries", "curves", "misclassified", "convergence",
-                                  "train_benchmarks",
-                                  "benchmarks")}
+    results, config = folder / "results", yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    report = REPO / "report"
+    files = {"html_template": str(report / "appendix.html.j2"),
+             "latex_template": str(report / "appendix.tex.j2"),
+             "references": str(report / "references.bib"), "benchmarks": {}, "datasets": {}}
     score_tables = {}
     for dataset, k in (("mnist1d", 3), ("hmt", 2)):
-        config[dataset]["methods"] = {m: config[dataset]["methods"][m] for m in METHODS}
+        config[dataset]["methods"] = {m: config[dataset]["methods"].get(m) for m in methods}
         names = [f"{dataset}_class{i}" for i in range(k)]
         labels = rng.integers(0, k, 30)
         probs = rng.dirichlet(np.ones(k), 30)
-        folder = results / dataset / "eval"
-        folder.mkdir(parents=True)
+        eval_folder = results / dataset / "eval"
+        eval_folder.mkdir(parents=True)
         metrics = classification_metrics(labels, probs, names)
         counts, _ = confusion_tables(labels, probs.argmax(axis=1), names)
-        counts.to_csv(folder / "confusion.csv")
+        counts.to_csv(eval_folder / "confusion.csv")
         ranked = ranked_confusions(counts)
-        ranked.to_csv(folder / "confusions_ranked.csv", index=False)
+        ranked.to_csv(eval_folder / "confusions_ranked.csv", index=False)
         top = ranked[ranked["kind"] == "unordered"].iloc[0]  # as evaluate_model adds it
         metrics["most_confused_pair"] = {"classes": [top["class_a"], top["class_b"]],
                                          "count": int(top["count"])}
-        (folder / "metrics.json").write_text(json.dumps(metrics))
+        (eval_folder / "metrics.json").write_text(json.dumps(metrics))
         info = {"dataset": dataset, "input_shape": [40, 1], "origin": "trained", "epochs": 4,
                 "parameters": 123}
         (results / "models").mkdir(exist_ok=True)
         (results / "models" / f"{dataset}_info.json").write_text(json.dumps(info))
-        inputs["metrics"].append(str(folder / "metrics.json"))
-        inputs["confusion"].append(str(folder / "confusion.csv"))
-        inputs["ranked"].append(str(folder / "confusions_ranked.csv"))
-        inputs["info"].append(str(results / "models" / f"{dataset}_info.json"))
-        inputs["eval_figures"] += [figure(folder / f"{key}.png", i)
-                                   for i, key in enumerate(("curves", "roc", "confusion", "cases"))]
-        inputs["galleries"].append(figure(results / dataset / "figures" / "maps_gallery.png", 5))
-        inputs["curves"].append(figure(results / dataset / "figures" / "curves.png", 6))
-        inputs["misclassified"].append(figure(results / dataset / "figures" / "misclassified.png", 7))
-        inputs["convergence"].append(figure(results / dataset / "figures" / "convergence.png", 8))
-        for method in METHODS:
+        entry = files["datasets"][dataset] = {
+            "metrics": str(eval_folder / "metrics.json"),
+            "info": str(results / "models" / f"{dataset}_info.json"),
+            "ranked": str(eval_folder / "confusions_ranked.csv"),
+            "confusion": str(eval_folder / "confusion.csv"),
+            "tables": [str(eval_folder / "metrics.json"), str(eval_folder / "confusion.csv")],
+            "evaluation_figures": {key: figure(eval_folder / f"{key}.png", i) for i, key in
+                                   enumerate(("curves", "roc", "confusion", "cases"))},
+            "figures": {key: figure(results / dataset / "figures" / f"{key}.png", i + 5)
+                        for i, key in enumerate(("gallery", "deletion_insertion",
+                                                 "misclassified", "convergence"))},
+            "sanity": {}, "explain_benchmarks": {}, "train_benchmark": None}
+        for method in methods:
             path = results / dataset / "scores" / f"{method}.csv"
             path.parent.mkdir(parents=True, exist_ok=True)
             table = scores_table(rng, names)
@@ -99,11 +103,12 @@ def fixture_inputs(tmp_path):
             sanity.parent.mkdir(parents=True, exist_ok=True)
             pd.DataFrame({"step": [1, 2], "randomized_down_to": ["dense", "conv"], "n": 4,
                           "spearman_mean": rng.uniform(-1, 1, 2), "spearman_std": 0.1}).to_csv(sanity, index=False)
-            inputs["sanity"].append(str(sanity))
-            bench = tmp_path / "benchmarks" / dataset / "explain" / f"{method}_shard0.tsv"
+            entry["sanity"][method] = str(sanity)
+            bench = folder / "benchmarks" / dataset / "explain" / f"{method}_shard0.tsv"
             bench.parent.mkdir(parents=True, exist_ok=True)
             bench.write_text("s\th:m:s\n%.2f\t0:00:01\n" % rng.uniform(1, 9))
-            inputs["benchmarks"].append(str(bench))
+            entry["explain_benchmarks"][method] = [str(bench)]
+            files["benchmarks"][f"{dataset}/explain/{method}_shard0"] = str(bench)
     summary = {name: str(results / "summary" / file) for name, file in [
         ("faithfulness", "faithfulness.csv"), ("comparison", "method_comparison.csv"),
         ("figure", "faithfulness.png")]}
@@ -111,24 +116,30 @@ def fixture_inputs(tmp_path):
     manifest = results / "data" / "hmt_manifest.csv"
     manifest.parent.mkdir(parents=True)
     manifest.write_text("id,split,label,sha256\nt0,test,0,abc\n")
-    report = REPO / "report"
-    namespace = SimpleNamespace(
-        template=str(report / "appendix.html.j2"), latex=str(report / "appendix.tex.j2"),
-        cards=str(report / "method_cards.yaml"), references=str(report / "references.bib"),
-        faithfulness=summary["faithfulness"], comparison=summary["comparison"],
-        manifest=str(manifest), faithfulness_plot=summary["figure"],
-        **inputs)
-    return namespace, config, results / "report"
+    files.update(faithfulness=summary["faithfulness"], comparison=summary["comparison"],
+                 faithfulness_plot=summary["figure"], manifest=str(manifest))
+    return files, config, results / "report"
+
+
+@pytest.fixture
+def fixture_inputs(tmp_path):
+    return appendix_fixture(tmp_path)
+
+
+def render(files, config, folder):
+    render_appendix(files, config, ["mnist1d", "hmt"], folder / "appendix.html",
+                    folder / "appendix.tex", folder / "references.bib")
+    return (folder / "appendix.html").read_text(), (folder / "appendix.tex").read_text()
 
 
 def test_numbers_in_the_html_and_latex_equal_the_csvs(fixture_inputs):
-    inputs, config, folder = fixture_inputs
-    html, tex = folder / "appendix.html", folder / "appendix.tex"
-    render_appendix(inputs, config, ["mnist1d", "hmt"], html, tex, folder / "references.bib")
-    page, latex = html.read_text(), tex.read_text()
-    summary = pd.read_csv(inputs.faithfulness).query("subset == 'all'")
+    files, config, folder = fixture_inputs
+    page, latex = render(files, config, folder)
+    summary = pd.read_csv(files["faithfulness"]).query("subset == 'all'")
     for row in summary.itertuples():
-        cells = re.search(rf'<tr data-method="{row.method}"><td>{row.dataset}</td><td>{row.method}</td>'
+        name = re.escape(spec(row.method).display)
+        cells = re.search(rf'<tr data-method="{row.method}"><td>{TITLES[row.dataset]}</td>'
+                          rf"<td>{name}</td>"
                           r"<td>all</td><td>(\d+)</td>\s*<td>([\d.]+) \[([\d.]+), ([\d.]+)\]</td>", page)
         assert cells, (row.dataset, row.method)
         assert int(cells[1]) == row.n
@@ -136,26 +147,32 @@ def test_numbers_in_the_html_and_latex_equal_the_csvs(fixture_inputs):
         assert [float(v) for v in cells.group(2, 3, 4)] == pytest.approx(
             [row.drop_pct, row.drop_pct_lo, row.drop_pct_hi], abs=0.006)
         assert f"{row.drop_pct:.2f} [{row.drop_pct_lo:.1f}, {row.drop_pct_hi:.1f}]" in latex
-    for path in inputs.metrics:
-        accuracy = 100 * json.loads(open(path).read())["accuracy"]
+    for dataset in ("mnist1d", "hmt"):
+        accuracy = 100 * json.loads(open(files["datasets"][dataset]["metrics"]).read())["accuracy"]
         assert f"{accuracy:.2f} %" in page and f"{accuracy:.2f}\\,\\%" in latex
-    for dataset in ("mnist1d", "hmt"):  # every configured method has a row and a card
-        for method in METHODS:
-            assert f'<tr data-method="{method}"><td>{method}</td>' in page
-            assert f'data-card="{method}"' in page
+    # each dataset's methods table and cards: every method by its display name, in the
+    # registry's order (by family, then name), whatever the config's order
+    tables = re.findall(r'<table class="methods">(.*?)</table>', page, re.S)
+    assert len(tables) == 2
+    for table in tables:
+        rows = re.findall(r'<tr data-method="(\w+)"><td>([^<]+)</td>', table)
+        assert rows == [(m, spec(m).display) for m in ordered(reversed(METHODS))]
+    for method in METHODS:
+        assert page.count(f'data-card="{method}"><h4>{spec(method).display} ') == 2
+    headings = re.findall(r'<h2 id="(\w+)">', page)
+    assert headings == ["task1", "task2", "task3", "task4", "provenance"]
     assert r"\cite{lundberg2017shap}" in latex and "@inproceedings{lundberg2017shap" in (
         folder / "references.bib").read_text()
     assert "efficiency error" in page and not re.search(r"\bnan\b", latex)
-    digest = hashlib.sha256(open(inputs.manifest, "rb").read()).hexdigest()
+    digest = hashlib.sha256(open(files["manifest"], "rb").read()).hexdigest()
     assert digest in page and digest[:16] in latex
 
 
 def test_the_latex_appendix_compiles_and_page_one_renders(fixture_inputs):
     if not (shutil.which("pdflatex") and shutil.which("bibtex") and shutil.which("pdftoppm")):
         pytest.skip("no TeX installation (pdflatex, bibtex) or pdftoppm; .ci/run installs them")
-    inputs, config, folder = fixture_inputs
-    render_appendix(inputs, config, ["mnist1d", "hmt"], folder / "appendix.html",
-                    folder / "appendix.tex", folder / "references.bib")
+    files, config, folder = fixture_inputs
+    render(files, config, folder)
     for command in (["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "appendix.tex"],
                     ["bibtex", "appendix"],
                     ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "appendix.tex"],

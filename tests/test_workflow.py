@@ -8,6 +8,8 @@ import pytest
 import yaml
 
 from conftest import REPO, snakemake, write_tiles
+from vxai.methods.registry import ordered
+
 
 def job_counts(output):
     """The 'Job stats' table of a snakemake run, as {rule: count}."""
@@ -58,7 +60,7 @@ def test_dry_run_of_the_default_config_lists_every_job(tmp_path):
 def test_smoke_run_renders_the_appendix(smoke_run):
     workdir, inputs, configs = smoke_run
     html = (workdir / "results" / "report" / "appendix.html").read_text()
-    assert "Dataset mnist1d" in html and "Dataset hmt" in html
+    assert "Task 1: MNIST-1D classification" in html and "Task 3: HMT, evaluation" in html
     origin = "imported pretrained model" if inputs == "real" else "trained by this pipeline"
     assert origin in html
     assert not list(workdir.glob("results/**/.*tmp*")), "temporary files left behind"
@@ -67,7 +69,10 @@ def test_smoke_run_renders_the_appendix(smoke_run):
         assert (workdir / "results" / "report" / "appendix.pdf").stat().st_size > 10_000
     report = snakemake(workdir, "--report", "results/report/workflow-report.html", *configs)
     assert report.returncode == 0, report.stderr[-3000:]
-    assert (workdir / "results" / "report" / "workflow-report.html").stat().st_size > 10_000
+    page = (workdir / "results" / "report" / "workflow-report.html").read_text()
+    assert len(page) > 10_000
+    # labels by the names people read, not config keys
+    assert all(name in page for name in ("MNIST-1D", "Grad-CAM", "Integrated Gradients"))
 
 
 BROWSER_PROBE = """<script>
@@ -119,8 +124,8 @@ def test_appendix_in_headless_chromium(smoke_run, tmp_path):
     assert probe["images"] > 10 and probe["broken"] == [], probe["broken"]
     assert probe["errors"] == []
     config = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
-    configured = [m for d in ("mnist1d", "hmt") for m in config[d]["methods"]]
-    assert probe["methods"] == configured
+    configured = [m for d in ("mnist1d", "hmt") for m in ordered(config[d]["methods"])]
+    assert probe["methods"] == configured  # in the registry's order, not the config's
     screenshot = workdir / "results" / "report" / "appendix.png"
     subprocess.run([browser, *flags, "--window-size=1280,2400", f"--screenshot={screenshot}",
                     appendix.as_uri()], capture_output=True, timeout=180)

@@ -3,7 +3,8 @@
 Files are parsed with `ast`, never imported, so the workflow can ask at DAG-build time
 without loading TensorFlow. Imports inside functions count; importing `vxai.a.b` counts
 the packages `vxai` and `vxai.a` too, as Python runs their `__init__.py`. Modules loaded by
-name at run time (the method registry) are not seen: callers add them as `extra` modules.
+name at run time (the methods, through their registry) are not seen: callers add their
+files as `extra`.
 """
 
 import ast
@@ -69,11 +70,13 @@ def _direct(path):
 
 
 def library_files(script, extra=()):
-    """Sorted library files that `script` (a path) and the `extra` modules (dotted names)
-    reach through their imports, transitively."""
+    """Sorted library files that `script` and the `extra` files (paths) reach through their
+    imports, transitively, with the `extra` files themselves and their packages."""
     todo = [Path(script).resolve()]
-    for name in extra:
-        todo += [f for f in map(module_file, _with_packages(name)) if f is not None]
+    for path in map(Path, extra):
+        name = _module_name(path)
+        todo += [path.resolve()] + ([f for f in map(module_file, _with_packages(name)) if f]
+                                    if name else [])
     seen = set()
     while todo:
         path = todo.pop()

@@ -1,4 +1,5 @@
-"""Figure stages: read the evaluation tables and maps, draw with vxai.plots, save PNGs."""
+"""Figure stages: read the evaluation tables and maps, draw with vxai.plots, save PNGs.
+Methods are shown by their display names, in the registry's order."""
 
 import json
 
@@ -8,29 +9,32 @@ from vxai import plots
 from vxai.data.inputs import load_arrays, load_maps, load_test_set, model_inputs
 from vxai.evaluation import probabilities
 from vxai.io import save_figure
+from vxai.methods.registry import display, ordered
 
 
-def evaluation_figure(figure, inputs, test_samples, output):
-    """Draw `figure` (curves, roc, confusion or cases) from the evaluate rule's outputs."""
+def evaluation_figure(figure, *, data, predictions, metrics, confusion_normalized, cases,
+                      history, test_samples, output):
+    """Draw `figure` (curves, roc, confusion or cases) from the evaluate rule's outputs;
+    `history` (the training history) is needed for curves only."""
     if figure == "curves":
-        fig = plots.training_curves(pd.read_csv(inputs.history))
+        fig = plots.training_curves(pd.read_csv(history))
     elif figure == "confusion":
-        fig = plots.confusion_heatmap(pd.read_csv(inputs.confusion_normalized, index_col=0))
+        fig = plots.confusion_heatmap(pd.read_csv(confusion_normalized, index_col=0))
     else:
-        x, y, ids, class_names = load_test_set(inputs.data, test_samples)
+        x, y, ids, class_names = load_test_set(data, test_samples)
         class_names = list(class_names)
         if figure == "roc":
-            table = pd.read_csv(inputs.predictions)
-            with open(inputs.metrics) as fh:
+            table = pd.read_csv(predictions)
+            with open(metrics) as fh:
                 auc = json.load(fh)["roc_auc"]
             fig = plots.roc_curves(y, probabilities(table, class_names), class_names, auc)
         else:
-            cases = pd.read_csv(inputs.cases)
+            cases = pd.read_csv(cases)
             position = {tile_id: i for i, tile_id in enumerate(ids)}
             shown = [x[position[tile_id]] for tile_id in cases["id"]]
             templates = None
             if x.ndim == 2:
-                templates = load_arrays(inputs.data, ["templates"])["templates"]
+                templates = load_arrays(data, ["templates"])["templates"]
             fig = plots.cases_gallery(cases, shown, class_names, templates)
     save_figure(output, fig)
 
@@ -45,20 +49,18 @@ def gallery_samples(predictions):
     return picks
 
 
-def maps_gallery(dataset, inputs, methods, test_samples, input_size, output):
-    """Every method's normalized map for one test sample per class."""
-    predictions = pd.read_csv(inputs.predictions)
+def maps_gallery(dataset, *, data, predictions, maps, test_samples, input_size, output):
+    """Every method's normalized map for one test sample per class; `maps`: {method: its
+    map shards}."""
+    predictions = pd.read_csv(predictions)
     picks = gallery_samples(predictions)
-    x, y, ids, class_names = load_test_set(inputs.data, test_samples)
-    shards = list(inputs.maps)
-    method_maps = {}
-    for method in methods:
-        paths = [p for p in shards if f"/maps/{method}/" in p]
-        method_maps[method] = load_maps(paths)["maps_normalized"][picks]
+    x, y, ids, class_names = load_test_set(data, test_samples)
+    method_maps = {display(method): load_maps(maps[method])["maps_normalized"][picks]
+                   for method in ordered(maps)}
     templates = None
     if dataset == "mnist1d":
         shown = [x[i] for i in picks]
-        templates = load_arrays(inputs.data, ["templates"])["templates"][y[picks]]
+        templates = load_arrays(data, ["templates"])["templates"][y[picks]]
     else:
         shown = list(model_inputs(x[picks], (None, input_size, input_size, 3)))
     titles = [
@@ -67,31 +69,33 @@ def maps_gallery(dataset, inputs, methods, test_samples, input_size, output):
     save_figure(output, plots.maps_gallery(shown, titles, method_maps, templates))
 
 
-def misclassified_figure(dataset, inputs, methods, samples, test_samples, seed, output):
+def misclassified_figure(dataset, *, data, model_path, predictions, methods, samples, test_samples,
+                         seed, output):
     """The most confidently misclassified test samples, each explained for the predicted and
     for the true class by every method in `methods` ({name: parameters})."""
     from vxai.maps import normalize01
     from vxai.methods import get_method
     from vxai.models.loading import load_model
 
-    predictions = pd.read_csv(inputs.predictions)
+    predictions = pd.read_csv(predictions)
     wrong = predictions[~predictions["correct"]].sort_values("confidence", ascending=False,
                                                              kind="stable")
     picks = wrong.index[:samples].to_numpy()
-    x, y, _, class_names = load_test_set(inputs.data, test_samples)
-    model = load_model(inputs.model)
+    x, y, _, class_names = load_test_set(data, test_samples)
+    model = load_model(model_path)
     shown = model_inputs(x[picks], model.input_shape)
     predicted = predictions["predicted"].to_numpy()[picks]
     method_maps = {}
-    for name, params in methods.items():
-        explainer = get_method(name)(model, seed=seed, **(params or {}))
-        method_maps[f"{name}\npredicted"] = normalize01(explainer.explain(shown, predicted).maps)
-        method_maps[f"{name}\ntrue"] = normalize01(explainer.explain(shown, y[picks]).maps)
+    for name in ordered(methods):
+        explainer = get_method(name)(model, seed=seed, **(methods[name] or {}))
+        label = display(name)
+        method_maps[f"{label}\npredicted"] = normalize01(explainer.explain(shown, predicted).maps)
+        method_maps[f"{label}\ntrue"] = normalize01(explainer.explain(shown, y[picks]).maps)
     titles = [f"true {class_names[y[i]]}\npred {class_names[predicted[k]]} "
               f"({predictions['confidence'][i]:.2f})" for k, i in enumerate(picks)]
     templates = None
     if dataset == "mnist1d":
-        templates = load_arrays(inputs.data, ["templates"])["templates"][y[picks]]
+        templates = load_arrays(data, ["templates"])["templates"][y[picks]]
     if not len(picks):  # nothing misclassified: an empty figure that says so
         fig = plots.message_figure("no misclassified test samples")
     else:
@@ -100,10 +104,10 @@ def misclassified_figure(dataset, inputs, methods, samples, test_samples, seed, 
     save_figure(output, fig)
 
 
-def curves_figure(curve_paths, methods, output):
-    """Mean deletion and insertion curves of every method of a dataset."""
+def curves_figure(curve_paths, output):
+    """Mean deletion and insertion curves of every method of a dataset ({method: path})."""
     curves = {}
-    for method, path in zip(methods, curve_paths):
-        data = load_arrays(path)
-        curves[method] = (data["fractions"], data["deletion"], data["insertion"])
+    for method in ordered(curve_paths):
+        data = load_arrays(curve_paths[method])
+        curves[display(method)] = (data["fractions"], data["deletion"], data["insertion"])
     save_figure(output, plots.deletion_insertion_curves(curves))

@@ -62,12 +62,6 @@ def save_figure(path, fig, dpi=150):
     plt.close(fig)
 
 
-def dataset_and_method(path):
-    """(dataset, method) of a per-method table: results/{dataset}/{kind}/{method}.csv."""
-    parts = Path(path).parts
-    return parts[-3], Path(path).stem
-
-
 def _to_builtin(value):
     if isinstance(value, np.generic):
         return value.item()

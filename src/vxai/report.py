@@ -1,11 +1,13 @@
-"""Assemble the results appendix from the pipeline's tables and figures with Jinja2."""
+"""Assemble the results appendix from the pipeline's tables and figures with Jinja2.
+
+The workflow passes every file as a path in one nested dict (see `render_appendix`), so
+nothing here knows the layout of the results folder."""
 
 import base64
 import datetime
 import json
 import os
 import platform
-import re
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -14,8 +16,10 @@ import jinja2
 import pandas as pd
 import yaml
 
-from vxai.catalog import FAMILY_TITLES, METHOD_FAMILIES
-from vxai.io import atomic_path, dataset_and_method, file_sha256
+from vxai.data import TITLES
+from vxai.io import atomic_path, file_sha256
+from vxai.methods.registry import ordered, spec
+from vxai.references import bibliography, read_bibtex_text
 
 PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn", "matplotlib",
             "jinja2", "pillow", "mnist1d", "vxai")
@@ -36,14 +40,14 @@ def gpu_names():
     return [line.strip() for line in run.stdout.splitlines() if line.strip()] if run.returncode == 0 else []
 
 
-def input_checksums(inputs):
+def input_checksums(manifest, info_paths):
     """SHA-256 of the tile manifest (which lists every tile's pixel hash) and of each model
     file as recorded when it was imported or trained."""
-    sums = {"results/data/hmt_manifest.csv": file_sha256(inputs.manifest)}
-    for path in inputs.info:
+    sums = {str(manifest): file_sha256(manifest)}
+    for path in info_paths:
         info = json.loads(Path(path).read_text())
         if info.get("sha256"):
-            sums[info.get("source_file") or path] = info["sha256"]
+            sums[info.get("source_file") or str(path)] = info["sha256"]
     return sums
 
 
@@ -75,103 +79,76 @@ def provenance(config):
     }
 
 
-def _sanity_rows(paths, config):
-    """Per dataset and method: the rank correlation once every layer is random, and a flag."""
+def _sanity_rows(sanity, config):
+    """Per dataset and method (`sanity`: {dataset: {method: table}}): the rank correlation
+    once every layer is random, and a flag."""
     rows = []
-    for path in paths:
-        dataset, method = dataset_and_method(path)
-        table = pd.read_csv(path)
-        final = float(table["spearman_mean"].iloc[-1]) if len(table) else float("nan")
-        threshold = config[dataset]["sanity"]["threshold"]
-        rows.append({"dataset": dataset, "method": method, "steps": len(table),
-                     "first": float(table["spearman_mean"].iloc[0]) if len(table) else float("nan"),
-                     "final": final, "flagged": bool(final > threshold), "threshold": threshold})
+    for dataset, tables in sanity.items():
+        for method in ordered(tables):
+            rows.append(_sanity_row(dataset, method, tables[method], config))
     return rows
 
 
-def read_bibtex(path):
-    """{key: "Authors (year). Title. Venue."} from a BibTeX file of simple entries."""
-    entries = {}
-    for key, body in re.findall(r"@\w+\{([^,]+),(.*?)\n\}", Path(path).read_text(), re.S):
-        fields = {k.lower(): re.sub(r"[{}]", "", v).strip()
-                  for k, v in re.findall(r"(\w+)\s*=\s*\{(.*?)\},?\s*$", body, re.M)}
-        authors = fields.get("author", "").split(" and ")
-        names = authors[0].split(",")[0] + (" et al." if len(authors) > 1 else "")
-        venue = fields.get("booktitle") or fields.get("journal", "")
-        entries[key.strip()] = f"{names} ({fields.get('year', '')}). {fields.get('title', '')}. {venue}."
-    return entries
+def _sanity_row(dataset, method, path, config):
+    table = pd.read_csv(path)
+    final = float(table["spearman_mean"].iloc[-1]) if len(table) else float("nan")
+    threshold = config[dataset]["sanity"]["threshold"]
+    return {"dataset": TITLES[dataset], "method": spec(method).display, "key": method,
+            "steps": len(table),
+            "first": float(table["spearman_mean"].iloc[0]) if len(table) else float("nan"),
+            "final": final, "flagged": bool(final > threshold), "threshold": threshold}
 
 
-def benchmark_seconds(paths):
-    """{benchmark path relative to benchmarks/: wall seconds} from Snakemake benchmark files."""
-    seconds = {}
-    for path in paths:
-        table = pd.read_csv(path, sep="\t")
-        seconds[str(Path(path)).split("benchmarks/", 1)[-1]] = float(table["s"].iloc[0])
-    return seconds
+def benchmark_seconds(path):
+    """Wall seconds of one job from its Snakemake benchmark file."""
+    return float(pd.read_csv(path, sep="\t")["s"].iloc[0])
 
 
-def _method_rows(config, dataset, cards, references, timings, counts):
-    """Card of each configured method of a dataset: family, parameters, what gap it filled,
-    how it works, measured seconds per map (explain jobs' wall time / maps) and reference."""
+def _method_rows(config, dataset, references, explain_seconds, counts):
+    """Card of each configured method of a dataset, in the registry's order: family,
+    parameters, what gap it filled, how it works, measured seconds per map (explain jobs'
+    wall time / maps) and reference."""
     rows = []
-    for method, params in config[dataset]["methods"].items():
-        params = params or {}
-        card = cards.get(method, {})
-        seconds = sum(v for k, v in timings.items() if k.startswith(f"{dataset}/explain/{method}_shard"))
+    for method in ordered(config[dataset]["methods"]):
+        params = config[dataset]["methods"][method] or {}
+        found = spec(method)
+        seconds = explain_seconds.get(method)
         rows.append({
             "name": method,
-            "family": FAMILY_TITLES[METHOD_FAMILIES[method]],
+            "display": found.display,
+            "family": found.family_title,
             "params": ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults",
-            "gap": card.get("gap", ""),
-            "how": card.get("how", ""),
-            "reference": references.get(card.get("reference") or "", ""),
-            "bibkey": card.get("reference") or "",
-            "seconds_per_map": seconds / counts[method] if counts.get(method) else float("nan"),
+            "gap": found.gap,
+            "how": found.how,
+            "reference": references.get(found.reference or "", ""),
+            "bibkey": found.reference or "",
+            "seconds_per_map": seconds / counts[method] if seconds and counts.get(method)
+            else float("nan"),
         })
     return rows
 
 
-def _dataset_section(name, inputs, methods, folder):
-    """Tables and figures of one dataset; figures embedded for HTML and as paths relative to
-    the report `folder` for LaTeX."""
-    def pick(paths):
-        return next(p for p in paths if f"/{name}/" in p or f"/{name}_" in p)
-
-    with open(pick(inputs.metrics)) as fh:
-        metrics = json.load(fh)
-    with open(pick(inputs.info)) as fh:
-        info = json.load(fh)
-    timing = [p for p in inputs.train_benchmarks if f"/{name}_train" in p]
-    if timing and info.get("epochs"):
-        seconds = float(pd.read_csv(timing[0], sep="\t")["s"].iloc[0])
-        info["seconds_per_epoch"] = seconds / info["epochs"]
-    figure_paths = {Path(p).stem: p for p in inputs.eval_figures if f"/{name}/" in p}
-
-    def relative(path):
-        return os.path.relpath(path, folder)
-
+def _dataset_section(name, files, methods, folder, html_folder):
+    """Tables and figures of one dataset (`files`: its entry of render_appendix's `files`);
+    figures embedded for HTML and as paths relative to the report `folder` for LaTeX."""
+    metrics = json.loads(Path(files["metrics"]).read_text())
+    info = json.loads(Path(files["info"]).read_text())
+    if files.get("train_benchmark") and info.get("epochs"):
+        info["seconds_per_epoch"] = benchmark_seconds(files["train_benchmark"]) / info["epochs"]
+    figures = {**files["evaluation_figures"], **files["figures"]}
     return {
         "name": name,
+        "title": TITLES[name],
         "metrics": metrics,
         "model": info,
-        "figures": {key: embed_png(path) for key, path in figure_paths.items()},
-        "figure_paths": {key: relative(path) for key, path in figure_paths.items()},
-        "gallery": embed_png(pick(inputs.galleries)),
-        "gallery_path": relative(pick(inputs.galleries)),
-        "curves": embed_png(pick(inputs.curves)),
-        "curves_path": relative(pick(inputs.curves)),
-        "convergence": embed_png(pick(inputs.convergence)),
-        "convergence_path": relative(pick(inputs.convergence)),
-        "misclassified": embed_png(pick(inputs.misclassified)),
-        "misclassified_path": relative(pick(inputs.misclassified)),
+        "figures": {key: embed_png(path) for key, path in figures.items()},
+        "figure_paths": {key: os.path.relpath(path, folder) for key, path in figures.items()},
         "methods": methods,
-        "ranked": pd.read_csv(pick(inputs.ranked)).query("kind == 'unordered'").head(5)
+        "ranked": pd.read_csv(files["ranked"]).query("kind == 'unordered'").head(5)
         .to_dict("records"),
-        "confusion": pd.read_csv(pick(inputs.confusion), index_col=0),
-        "files": [f"results/{name}/eval/{f}" for f in (
-            "predictions.csv", "metrics.json", "confusion.csv", "confusion_normalized.csv",
-            "confusions_ranked.csv", "cases.csv")],
+        "confusion": pd.read_csv(files["confusion"], index_col=0),
+        "tables": {os.path.basename(path): os.path.relpath(path, html_folder)
+                   for path in files["tables"]},
     }
 
 
@@ -206,48 +183,73 @@ def _environment(folder, latex=False):
     return env
 
 
-def appendix_context(inputs, config, datasets, folder):
-    """Everything the appendix templates show, read from the pipeline's outputs."""
-    faithfulness = pd.read_csv(inputs.faithfulness)
-    comparison = pd.read_csv(inputs.comparison).query("subset == 'all'")
-    win_rates = {
-        dataset: part.pivot(index="method_a", columns="method_b", values="a_lower")
-        .reindex(index=config[dataset]["methods"], columns=config[dataset]["methods"])
-        for dataset, part in comparison.groupby("dataset")
-    }
-    cards = yaml.safe_load(Path(inputs.cards).read_text())
-    references = read_bibtex(inputs.references)
-    timings = benchmark_seconds(inputs.benchmarks)
-    overall = faithfulness.query("subset == 'all'")
+def _with_names(table):
+    """A summary table in dataset order and the registry's method order, with display names
+    in `dataset` and `method` and the config keys in `dataset_key` and `key`."""
+    rank = {name: i for i, name in enumerate(ordered(table["method"].unique()))}
+    table = table.assign(key=table["method"], dataset_key=table["dataset"]).sort_values(
+        ["dataset", "method"], key=lambda column: column.map(
+            list(TITLES).index if column.name == "dataset" else rank), kind="stable")
+    return table.assign(method=table["key"].map(lambda m: spec(m).display),
+                        dataset=table["dataset_key"].map(TITLES))
 
-    def rows(dataset):
-        counts = dict(overall.query("dataset == @dataset")[["method", "n"]].values)
-        return _method_rows(config, dataset, cards, references, timings, counts)
+
+def appendix_context(files, config, datasets, folder, html_folder, bibtex):
+    """Everything the appendix templates show, read from the pipeline's outputs."""
+    faithfulness = _with_names(pd.read_csv(files["faithfulness"]))
+    comparison = pd.read_csv(files["comparison"]).query("subset == 'all'")
+    win_rates = {}
+    for dataset, part in comparison.groupby("dataset", sort=False):
+        names = ordered(config[dataset]["methods"])
+        table = part.pivot(index="method_a", columns="method_b", values="a_lower")
+        labels = [spec(m).display for m in names]
+        win_rates[TITLES[dataset]] = table.reindex(index=names, columns=names).set_axis(
+            labels, axis=0).set_axis(labels, axis=1)
+    references = read_bibtex_text(bibtex)
+    overall = faithfulness.query("subset == 'all'")
+    timings = {label: benchmark_seconds(path) for label, path in files["benchmarks"].items()}
+
+    def section(dataset):
+        counts = dict(overall.query("dataset_key == @dataset")[["key", "n"]].values)
+        explain = {method: sum(benchmark_seconds(p) for p in paths) for method, paths in
+                   files["datasets"][dataset]["explain_benchmarks"].items()}
+        rows = _method_rows(config, dataset, references, explain, counts)
+        return _dataset_section(dataset, files["datasets"][dataset], rows, folder, html_folder)
 
     return {
         "title": config["report"]["title"],
-        "datasets": [_dataset_section(d, inputs, rows(d), folder) for d in datasets],
+        "datasets": {d: section(d) for d in datasets},
         "timings": timings,
         "faithfulness": faithfulness.to_dict("records"),
         "win_rates": win_rates,
-        "sanity": _sanity_rows(inputs.sanity, config),
-        "keep_fraction": {d: config[d]["keep_fraction"] for d in datasets},
+        "sanity": _sanity_rows({d: files["datasets"][d]["sanity"] for d in datasets}, config),
+        "keep_fraction": {TITLES[d]: config[d]["keep_fraction"] for d in datasets},
         "provenance": provenance(config),
-        "checksums": input_checksums(inputs),
-        "faithfulness_plot": embed_png(inputs.faithfulness_plot),
-        "faithfulness_plot_path": os.path.relpath(inputs.faithfulness_plot, folder),
+        "checksums": input_checksums(files["manifest"],
+                                     [files["datasets"][d]["info"] for d in datasets]),
+        "faithfulness_plot": embed_png(files["faithfulness_plot"]),
+        "faithfulness_plot_path": os.path.relpath(files["faithfulness_plot"], folder),
     }
 
 
-def render_appendix(inputs, config, datasets, html_output, tex_output, bib_output):
-    """Render the HTML and LaTeX appendices; the BibTeX file is copied next to the LaTeX."""
-    context = appendix_context(inputs, config, datasets, Path(tex_output).parent)
-    folder = Path(inputs.template).parent
-    outputs = {html_output: _environment(folder).get_template(Path(inputs.template).name),
-               tex_output: _environment(folder, latex=True).get_template(Path(inputs.latex).name)}
+def render_appendix(files, config, datasets, html_output, tex_output, bib_output):
+    """Render the HTML and LaTeX appendices and the BibTeX file beside them. `files` holds
+    paths: html_template, latex_template, references (BibTeX), faithfulness, comparison,
+    faithfulness_plot, manifest, benchmarks ({job: benchmark file}) and, per dataset under
+    datasets: metrics, info, ranked, confusion, tables (listed for download),
+    evaluation_figures and figures ({name: PNG}), sanity ({method: table}),
+    explain_benchmarks ({method: [files]}) and train_benchmark (or None)."""
+    bibtex = bibliography(files["references"], {m for d in datasets for m in config[d]["methods"]})
+    context = appendix_context(files, config, datasets, Path(tex_output).parent,
+                               Path(html_output).parent, bibtex)
+    outputs = {}
+    for output, key, latex in ((html_output, "html_template", False),
+                               (tex_output, "latex_template", True)):
+        template = Path(files[key])
+        outputs[output] = _environment(template.parent, latex).get_template(template.name)
     for output, template in outputs.items():
         text = template.render(**context)
         with atomic_path(output) as tmp:
             tmp.write_text(text, encoding="utf-8")
     with atomic_path(bib_output) as tmp:
-        tmp.write_text(Path(inputs.references).read_text(), encoding="utf-8")
+        tmp.write_text(bibtex, encoding="utf-8")

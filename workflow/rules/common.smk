@@ -14,25 +14,41 @@ TEMPLATES = REPO / "report"
 sys.path.insert(0, str(REPO / "src"))
 os.environ.update(PYTHONPATH=str(REPO / "src"))
 
-from vxai.catalog import BUDGET_PARAMETERS, METHOD_MODULES
+from vxai.data import TITLES
 from vxai.dependencies import library_files
+from vxai.errors import UserError
+from vxai.methods.registry import (
+    check_parameters,
+    display,
+    method_names,
+    ordered,
+    spec,
+    specs,
+)
+from vxai.references import bibliography
 from vxai.runtime import derive_seed
 
 
-def check_method_names():
-    """Name unknown methods with the known ones before the schema's terser message."""
-    for dataset in ("mnist1d", "hmt"):
-        unknown = sorted(
-            set(config.get(dataset, {}).get("methods") or {}) - set(METHOD_MODULES)
-        )
-        if unknown:
-            raise WorkflowError(
-                f"unknown attribution method(s) {unknown} in config '{dataset}: methods'; "
-                f"known methods: {', '.join(sorted(METHOD_MODULES))}"
-            )
+def check_methods():
+    """Every configured method must be registered, take the parameters it is given and
+    have its reference in the bibliography; the messages name the config key and what it
+    accepts."""
+    configured = set()
+    try:
+        for dataset in ("mnist1d", "hmt"):
+            for method, params in (
+                config.get(dataset, {}).get("methods") or {}
+            ).items():
+                check_parameters(
+                    method, params, f"config '{dataset}: methods: {method}'"
+                )
+                configured.add(method)
+        bibliography(TEMPLATES / "references.bib", configured)
+    except UserError as error:
+        raise WorkflowError(str(error)) from None
 
 
-check_method_names()
+check_methods()
 validate(config, schema="../schemas/config.schema.yaml")
 
 DATASETS = ["mnist1d", "hmt"]
@@ -49,7 +65,7 @@ wildcard_constraints:
 def code(script, methods=()):
     """The library files that `scripts/<script>` and the modules of `methods` import,
     transitively: editing any of them reruns the rule's jobs."""
-    extra = [f"vxai.methods.{METHOD_MODULES[method]}" for method in methods]
+    extra = [spec(method).path for method in methods]
     return [str(path) for path in library_files(REPO / "scripts" / script, extra)]
 
 
@@ -79,7 +95,8 @@ def trained_datasets():
 
 
 def methods(dataset):
-    return list(config[dataset]["methods"])
+    """The dataset's configured methods, in the registry's order (by family, then name)."""
+    return ordered(config[dataset]["methods"])
 
 
 def shards(dataset):
@@ -91,26 +108,51 @@ def job_seed(*keys):
     return derive_seed(config["seed"], *keys)
 
 
+def maps_by_method(dataset):
+    """{method: its map shards} of a dataset."""
+    return {
+        method: expand(
+            "results/{dataset}/maps/{method}/shard{shard}.npz",
+            dataset=dataset,
+            method=method,
+            shard=shards(dataset),
+        )
+        for method in methods(dataset)
+    }
+
+
 def map_shards(wildcards):
-    return expand(
-        "results/{dataset}/maps/{method}/shard{shard}.npz",
-        dataset=wildcards.dataset,
-        method=wildcards.method,
-        shard=shards(wildcards.dataset),
-    )
+    return maps_by_method(wildcards.dataset)[wildcards.method]
 
 
 def all_map_shards(wildcards):
-    return [
-        path
-        for method in methods(wildcards.dataset)
-        for path in expand(
-            "results/{dataset}/maps/{method}/shard{shard}.npz",
-            dataset=wildcards.dataset,
-            method=method,
-            shard=shards(wildcards.dataset),
-        )
-    ]
+    return paths_in(maps_by_method(wildcards.dataset))
+
+
+def curve_files(dataset):
+    """{method: its deletion and insertion curves} of a dataset."""
+    return {
+        method: f"results/{dataset}/curves/{method}.npz" for method in methods(dataset)
+    }
+
+
+def dataset_title(wildcards):
+    """The dataset as people read it ("MNIST-1D"), for `snakemake --report`."""
+    return TITLES[wildcards.dataset]
+
+
+def labels(**fixed):
+    """`snakemake --report` labels: the job's dataset and method by the names people
+    read, then `fixed`."""
+
+    def named(wildcards):
+        keys = dict(wildcards.items())
+        shown = {"dataset": TITLES[keys["dataset"]]} if "dataset" in keys else {}
+        if "method" in keys:
+            shown["method"] = display(keys["method"])
+        return {**shown, **fixed}
+
+    return named
 
 
 def eval_figures(dataset):
@@ -148,7 +190,7 @@ def score_tables():
 
 
 def benchmark_files():
-    """Benchmark files of every job the appendix reports wall times for."""
+    """{job: its benchmark file} of every job the appendix reports wall times for."""
     files = ["benchmarks/data/hmt.tsv"]
     files += [
         f"benchmarks/models/{dataset}_train.tsv" for dataset in trained_datasets()
@@ -157,11 +199,80 @@ def benchmark_files():
         files.append(f"benchmarks/{dataset}/evaluate.tsv")
         for method in methods(dataset):
             files.append(f"benchmarks/{dataset}/score/{method}.tsv")
-            files += [
-                f"benchmarks/{dataset}/explain/{method}_shard{shard}.tsv"
-                for shard in shards(dataset)
-            ]
-    return files
+            files += explain_benchmarks(dataset, method)
+    return {path[len("benchmarks/") : -len(".tsv")]: path for path in files}
+
+
+def explain_benchmarks(dataset, method):
+    return [
+        f"benchmarks/{dataset}/explain/{method}_shard{shard}.tsv"
+        for shard in shards(dataset)
+    ]
+
+
+def appendix_files():
+    """Every file the appendix reads, by what it is (see vxai.report.render_appendix)."""
+    evaluation_tables = ["predictions.csv", "metrics.json", "confusion.csv"]
+    evaluation_tables += [
+        "confusion_normalized.csv",
+        "confusions_ranked.csv",
+        "cases.csv",
+    ]
+    figures = {
+        "gallery": "maps_gallery",
+        "deletion_insertion": "curves",
+        "misclassified": "misclassified",
+        "convergence": "convergence",
+    }
+    return {
+        "html_template": str(TEMPLATES / "appendix.html.j2"),
+        "latex_template": str(TEMPLATES / "appendix.tex.j2"),
+        "references": str(TEMPLATES / "references.bib"),
+        "faithfulness": "results/summary/faithfulness.csv",
+        "comparison": "results/summary/method_comparison.csv",
+        "faithfulness_plot": "results/summary/faithfulness.png",
+        "manifest": "results/data/hmt_manifest.csv",
+        "benchmarks": benchmark_files(),
+        "datasets": {
+            dataset: {
+                "metrics": f"results/{dataset}/eval/metrics.json",
+                "info": f"results/models/{dataset}_info.json",
+                "ranked": f"results/{dataset}/eval/confusions_ranked.csv",
+                "confusion": f"results/{dataset}/eval/confusion.csv",
+                "tables": [f"results/{dataset}/eval/{f}" for f in evaluation_tables],
+                "evaluation_figures": {
+                    Path(path).stem: path for path in eval_figures(dataset)
+                },
+                "figures": {
+                    key: f"results/{dataset}/figures/{name}.png"
+                    for key, name in figures.items()
+                },
+                "sanity": {
+                    method: f"results/{dataset}/sanity/{method}.csv"
+                    for method in methods(dataset)
+                },
+                "explain_benchmarks": {
+                    method: explain_benchmarks(dataset, method)
+                    for method in methods(dataset)
+                },
+                "train_benchmark": (
+                    f"benchmarks/models/{dataset}_train.tsv"
+                    if dataset in trained_datasets()
+                    else None
+                ),
+            }
+            for dataset in DATASETS
+        },
+    }
+
+
+def paths_in(value):
+    """Every path in a nested structure of dicts and lists (None skipped)."""
+    if isinstance(value, dict):
+        return [path for item in value.values() for path in paths_in(item)]
+    if isinstance(value, list):
+        return [path for item in value for path in paths_in(item)]
+    return [] if value is None else [value]
 
 
 def latex_pdf():
@@ -177,11 +288,11 @@ def latex_pdf():
 
 def misclassified_methods(dataset):
     """{method: parameters} of the report's misclassified-sample figure configured for the dataset."""
-    unknown = set(config["report"]["misclassified"]["methods"]) - set(METHOD_MODULES)
+    unknown = set(config["report"]["misclassified"]["methods"]) - set(specs())
     if unknown:
         raise WorkflowError(
             f"report: misclassified: methods lists unknown method(s) {sorted(unknown)}; "
-            f"choose from {sorted(METHOD_MODULES)}"
+            f"choose from {', '.join(method_names())}"
         )
     return {
         method: config[dataset]["methods"][method] or {}
@@ -191,9 +302,10 @@ def misclassified_methods(dataset):
 
 
 def convergence_methods(dataset):
-    """{method: parameters} of the configured budget-driven methods (RISE, LIME, KernelSHAP)."""
+    """{method: parameters} of the configured methods with a budget parameter (RISE, LIME,
+    KernelSHAP), in the registry's order."""
     return {
         method: config[dataset]["methods"][method] or {}
-        for method in BUDGET_PARAMETERS
-        if method in config[dataset]["methods"]
+        for method in method_names()
+        if method in config[dataset]["methods"] and spec(method).budget
     }

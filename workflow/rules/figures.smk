@@ -9,8 +9,8 @@ rule maps_gallery:
             "results/{dataset}/figures/maps_gallery.png",
             caption="../report/maps_gallery.rst",
             category="Tasks 2 and 3: explanations",
-            subcategory="{dataset}",
-            labels={"dataset": "{dataset}", "figure": "maps gallery"},
+            subcategory=dataset_title,
+            labels=labels(figure="maps gallery"),
         ),
     log:
         "logs/{dataset}/maps_gallery.log",
@@ -20,7 +20,7 @@ rule maps_gallery:
     resources:
         mem_mb=2000,
     params:
-        methods=lambda wildcards: methods(wildcards.dataset),
+        maps=lambda wildcards: maps_by_method(wildcards.dataset),
         test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
         input_size=lambda wildcards: input_size(wildcards.dataset),
     script:
@@ -30,18 +30,14 @@ rule maps_gallery:
 rule curves_figure:
     input:
         code("curves_figure.py"),
-        curves=lambda wildcards: expand(
-            "results/{dataset}/curves/{method}.npz",
-            dataset=wildcards.dataset,
-            method=methods(wildcards.dataset),
-        ),
+        curves=lambda wildcards: paths_in(curve_files(wildcards.dataset)),
     output:
         report(
             "results/{dataset}/figures/curves.png",
             caption="../report/curves.rst",
             category="Task 4: faithfulness",
-            subcategory="{dataset}",
-            labels={"dataset": "{dataset}", "figure": "deletion and insertion curves"},
+            subcategory=dataset_title,
+            labels=labels(figure="deletion and insertion curves"),
         ),
     log:
         "logs/{dataset}/curves_figure.log",
@@ -51,7 +47,7 @@ rule curves_figure:
     resources:
         mem_mb=1000,
     params:
-        methods=lambda wildcards: methods(wildcards.dataset),
+        curves=lambda wildcards: curve_files(wildcards.dataset),
     script:
         "../../scripts/curves_figure.py"
 
@@ -69,8 +65,8 @@ rule misclassified_figure:
             "results/{dataset}/figures/misclassified.png",
             caption="../report/misclassified.rst",
             category="Task 4: faithfulness",
-            subcategory="{dataset}",
-            labels={"dataset": "{dataset}", "figure": "misclassified samples"},
+            subcategory=dataset_title,
+            labels=labels(figure="misclassified samples"),
         ),
     log:
         "logs/{dataset}/misclassified_figure.log",

@@ -1,32 +1,7 @@
 rule appendix:
     input:
         code("appendix.py"),
-        template=str(TEMPLATES / "appendix.html.j2"),
-        latex=str(TEMPLATES / "appendix.tex.j2"),
-        cards=str(TEMPLATES / "method_cards.yaml"),
-        references=str(TEMPLATES / "references.bib"),
-        faithfulness="results/summary/faithfulness.csv",
-        comparison="results/summary/method_comparison.csv",
-        faithfulness_plot="results/summary/faithfulness.png",
-        sanity=sanity_tables(),
-        metrics=expand("results/{dataset}/eval/metrics.json", dataset=DATASETS),
-        ranked=expand("results/{dataset}/eval/confusions_ranked.csv", dataset=DATASETS),
-        confusion=expand("results/{dataset}/eval/confusion.csv", dataset=DATASETS),
-        info=expand("results/models/{dataset}_info.json", dataset=DATASETS),
-        eval_figures=[path for dataset in DATASETS for path in eval_figures(dataset)],
-        galleries=expand("results/{dataset}/figures/maps_gallery.png", dataset=DATASETS),
-        curves=expand("results/{dataset}/figures/curves.png", dataset=DATASETS),
-        misclassified=expand(
-            "results/{dataset}/figures/misclassified.png", dataset=DATASETS
-        ),
-        convergence=expand(
-            "results/{dataset}/figures/convergence.png", dataset=DATASETS
-        ),
-        manifest="results/data/hmt_manifest.csv",
-        train_benchmarks=expand(
-            "benchmarks/models/{dataset}_train.tsv", dataset=trained_datasets()
-        ),
-        benchmarks=benchmark_files(),
+        paths_in(appendix_files()),
     output:
         html="results/report/appendix.html",
         tex="results/report/appendix.tex",
@@ -41,6 +16,7 @@ rule appendix:
     params:
         config=config,
         datasets=DATASETS,
+        files=appendix_files(),
     script:
         "../../scripts/appendix.py"
 

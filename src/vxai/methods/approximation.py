@@ -9,7 +9,8 @@ import numpy as np
 from sklearn.linear_model import Ridge
 
 from vxai.errors import UserError
-from vxai.methods.base import Explainer, register
+from vxai.methods.base import Explainer
+from vxai.methods.registry import register
 from vxai.methods.streaming import MaskedScores
 
 
@@ -38,6 +39,13 @@ class SurrogateExplainer(Explainer):
     """Segments each input, scores `samples` on/off patterns of its segments (off = set to
     `baseline`) in streamed batches, and fits `coefficients(Z, scores)`. The patterns for M
     segments are drawn from (seed, M), so an input's map does not depend on its batch."""
+
+    cost_kind = "forward"  # passes counted by self.scores
+
+    parameter_schema = {
+        "segmentation": {"enum": ["slic", "grid"]},
+        "compactness": {"type": "number", "exclusiveMinimum": 0},
+    }
 
     def __init__(self, model, samples=1000, baseline=0.0, segmentation="slic", segment_size=4,
                  n_segments=50, compactness=10.0, **kwargs):
@@ -76,11 +84,29 @@ class SurrogateExplainer(Explainer):
         return np.stack([r[0] for r in results]), extras
 
 
-@register("lime")
+@register(
+    "lime",
+    family="approximation",
+    display="LIME",
+    budget="samples",
+    gap="Explains any model by a local linear surrogate on interpretable features.",
+    how=(
+        "Switches segments (windows in 1-D, superpixels or a grid in 2-D) on and off, "
+        "weights the samples by an exponential kernel on their cosine distance to the "
+        "input, fits a weighted ridge regression and paints each segment with its "
+        "coefficient."
+    ),
+    reference="ribeiro2016lime",
+)
 class LIME(SurrogateExplainer):
     """LIME (Ribeiro et al. 2016): the first pattern keeps every segment, the rest keep each
     with probability 1/2; weights exp(-d^2 / (2 width^2)) with d the cosine distance between
     the pattern and all-ones; weighted ridge regression (`alpha`) with an intercept."""
+
+    parameter_schema = {
+        "kernel_width": {"type": "number", "exclusiveMinimum": 0},
+        "alpha": {"type": "number", "minimum": 0},
+    }
 
     def __init__(self, model, kernel_width=0.25, alpha=1.0, **kwargs):
         super().__init__(model, **kwargs)
@@ -105,7 +131,22 @@ def _all_coalitions(n_segments):
     return ((codes[:, None] >> np.arange(n_segments)) & 1).astype(np.float32)
 
 
-@register("kernelshap")
+@register(
+    "kernelshap",
+    family="approximation",
+    display="KernelSHAP",
+    budget="samples",
+    gap=(
+        "LIME's weights are heuristic; the Shapley kernel makes the linear surrogate "
+        "recover Shapley values."
+    ),
+    how=(
+        "Same segments; coalitions weighted by the Shapley kernel (all of them when the "
+        "budget allows, then exact), least squares under the efficiency constraint that the "
+        "values sum to f(x) - f(baseline)."
+    ),
+    reference="lundberg2017shap",
+)
 class KernelSHAP(SurrogateExplainer):
     """KernelSHAP (Lundberg and Lee 2017). With 2^M - 2 <= `samples` every coalition is
     used with the Shapley kernel weight (M - 1) / (C(M, s) s (M - s)), which gives the exact

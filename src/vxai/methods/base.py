@@ -1,5 +1,5 @@
 """The common interface: inputs (n, *spatial, channels), integer targets (n,), float32 maps
-(n, *spatial) at the model's input resolution; methods are registered by name and family."""
+(n, *spatial) at the model's input resolution."""
 
 import inspect
 from dataclasses import dataclass, field
@@ -7,34 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
-from vxai.catalog import METHOD_FAMILIES
 from vxai.errors import UserError
-
-_REGISTRY = {}
-
-
-def register(name):
-    """Class decorator adding an Explainer subclass to the registry under `name`; its
-    family comes from vxai.catalog."""
-
-    def add(cls):
-        cls.name, cls.family = name, METHOD_FAMILIES[name]
-        _REGISTRY[name] = cls
-        return cls
-
-    return add
-
-
-def method_names():
-    """Registered method names, sorted."""
-    return sorted(_REGISTRY)
-
-
-def get_method(name):
-    """The Explainer class registered as `name`; unknown names list the known ones."""
-    if name not in _REGISTRY:
-        raise UserError(f"unknown attribution method '{name}'; known methods: {', '.join(method_names())}")
-    return _REGISTRY[name]
 
 
 @dataclass
@@ -50,7 +23,11 @@ class Explainer:
     """Base class: batching, default targets, finiteness checks. Subclasses implement
     `explain_batch(x, targets) -> (maps, extras)` for one batch of float32 inputs."""
 
-    name = family = None
+    name = family = display = None
+    # how bench/run.py prices a map: in forward+backward passes ("gradient"), forward passes
+    # ("forward", counted by `self.scores` where the method streams masks through
+    # MaskedScores) or passes of the layers after the target layer ("head")
+    cost_kind = "gradient"
 
     def __init__(self, model, batch_size=32, seed=0, **unknown):
         from vxai.models.loading import as_functional, batched_predictor
@@ -76,6 +53,10 @@ class Explainer:
                             "self", "model", *names):
                         names.append(name)
         return names
+
+    def passes_per_map(self):
+        """Model passes of kind `cost_kind` that one map costs."""
+        return 1
 
     def explain(self, x, targets=None, progress=False, ids=None):
         """Explain `targets` (default: the predicted classes) for inputs `x`; `ids` name the

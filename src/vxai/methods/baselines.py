@@ -4,10 +4,18 @@ import hashlib
 
 import numpy as np
 
-from vxai.methods.base import Explainer, register
+from vxai.methods.base import Explainer
+from vxai.methods.registry import register
 
 
-@register("random_map")
+@register(
+    "random_map",
+    family="baseline",
+    display="Random map",
+    gap="A floor for the faithfulness numbers; no explanation.",
+    how="Uniform random values, seeded per input.",
+    reference=None,
+)
 class RandomMap(Explainer):
     """Uniform random values; each input's map is drawn from the seed and the input's bytes,
     so it does not depend on the batch or shard the input is in."""
@@ -21,7 +29,14 @@ class RandomMap(Explainer):
         return np.stack(maps), {}
 
 
-@register("constant_map")
+@register(
+    "constant_map",
+    family="baseline",
+    display="Constant map",
+    gap="Shows what the Drop% threshold does when every value ties; no explanation.",
+    how="The same value everywhere.",
+    reference=None,
+)
 class ConstantMap(Explainer):
     """The same value everywhere: the hard threshold then keeps nothing (all values tie)."""
 

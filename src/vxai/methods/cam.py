@@ -6,7 +6,8 @@ import numpy as np
 import tensorflow as tf
 
 from vxai.maps import normalize01
-from vxai.methods.base import Explainer, register, target_gradients, upsample
+from vxai.methods.base import Explainer, target_gradients, upsample
+from vxai.methods.registry import register
 from vxai.models.graph import activations_and_logits, head_after, resolve_layer
 from vxai.models.loading import compiled_forward
 
@@ -28,6 +29,11 @@ class CAMExplainer(Explainer):
     get NumPy activations and no gradients (as pytorch-grad-cam's gradient-free CAMs)."""
 
     uses_gradients = True
+
+    parameter_schema = {"layer": {
+        "type": ["string", "null"],
+        "description": "target layer name; null for the last layer with a spatial output",
+    }}
 
     def __init__(self, model, layer=None, **kwargs):
         super().__init__(model, **kwargs)
@@ -64,7 +70,21 @@ class CAMExplainer(Explainer):
         return upsample(self.layer_maps(x, targets), self.input_size).numpy(), {}
 
 
-@register("gradcam")
+@register(
+    "gradcam",
+    family="cam",
+    display="Grad-CAM",
+    gap=(
+        "CAM needed a global-average-pooling head; Grad-CAM works on any CNN without "
+        "retraining."
+    ),
+    how=(
+        "Weights each channel of the target layer by the spatial mean of the class logit's "
+        "gradient, sums the weighted channels, keeps the positive part and upsamples it to "
+        "the input."
+    ),
+    reference="selvaraju2017gradcam",
+)
 class GradCAM(CAMExplainer):
     """Grad-CAM (Selvaraju et al. 2017): weights are the spatially averaged gradients."""
 
@@ -72,7 +92,17 @@ class GradCAM(CAMExplainer):
         return tf.reduce_mean(grads, axis=_spatial_axes(grads))
 
 
-@register("gradcam_pp")
+@register(
+    "gradcam_pp",
+    family="cam",
+    display="Grad-CAM++",
+    gap="Grad-CAM's plain mean of gradients under-weights small or repeated objects.",
+    how=(
+        "Replaces the mean by pixel-wise weights (alphas) from second- and third-order "
+        "terms of an exponential score, in closed form; otherwise as Grad-CAM."
+    ),
+    reference="chattopadhay2018gradcampp",
+)
 class GradCAMPlusPlus(CAMExplainer):
     """Grad-CAM++ (Chattopadhyay et al. 2018), the paper's closed form for an exponential
     score Y = exp(S): alpha = g^2 / (2 g^2 + sum(A) g^3) with g = dS/dA, and
@@ -98,14 +128,29 @@ class _PerChannelCAM(CAMExplainer):
                          for i in range(len(x))])
 
 
-@register("scorecam")
+@register(
+    "scorecam",
+    family="cam",
+    display="Score-CAM",
+    gap="Gradients can be noisy or saturated; Score-CAM drops them altogether.",
+    how=(
+        "Each upsampled, min-max normalized channel of the target layer masks the input; "
+        "the class probability of the masked input becomes that channel's weight."
+    ),
+    reference="wang2020scorecam",
+)
 class ScoreCAM(_PerChannelCAM):
     """Score-CAM (Wang et al. 2020): each upsampled, min-max normalized activation map masks
     the input; the class probability of the masked input is that channel's weight."""
 
+    cost_kind = "forward"
+
     def __init__(self, model, layer=None, **kwargs):
         super().__init__(model, layer, **kwargs)
         self._forward = compiled_forward(self.model)
+
+    def passes_per_map(self):
+        return self.graph.outputs[0].shape[-1]
 
     def weights_for(self, x, target, activations):
         channels = np.moveaxis(activations, -1, 0)  # (channels, *spatial)
@@ -118,15 +163,30 @@ class ScoreCAM(_PerChannelCAM):
         return np.concatenate(scores)
 
 
-@register("ablationcam")
+@register(
+    "ablationcam",
+    family="cam",
+    display="Ablation-CAM",
+    gap="Also gradient-free, but asks what the class score loses without each channel.",
+    how=(
+        "Sets one channel of the target layer to zero at a time, reruns only the layers "
+        "after it, and weights the channel by the relative drop of the class score."
+    ),
+    reference="desai2020ablationcam",
+)
 class AblationCAM(_PerChannelCAM):
     """Ablation-CAM (Desai and Ramaswamy 2020): w_k = (y_c - y_c^k) / y_c, where y_c^k is the
     class score with channel k of the target layer set to zero. Only the layers after the
     target layer are re-run."""
 
+    cost_kind = "head"
+
     def __init__(self, model, layer=None, **kwargs):
         super().__init__(model, layer, **kwargs)
         self._head = compiled_forward(head_after(self.model, self.layer))
+
+    def passes_per_map(self):
+        return self.graph.outputs[0].shape[-1] + 1
 
     def weights_for(self, x, target, activations):
         n_channels = activations.shape[-1]

@@ -5,12 +5,24 @@ import numpy as np
 import tensorflow as tf
 import keras
 
-from vxai.methods.base import Explainer, register
+from vxai.methods.base import Explainer
+from vxai.methods.registry import register
 from vxai.models.graph import logits_tensor
 from vxai.models.loading import compiled_forward
 
 
-@register("counterfactual")
+@register(
+    "counterfactual",
+    family="counterfactual",
+    display="Counterfactual",
+    gap="Answers \"what would have to change for another decision\", not \"what mattered\".",
+    how=(
+        "Gradient search for the smallest elastic-net change that makes the most likely "
+        "other class win, shrunk back towards the input while it still wins; the map is the "
+        "size of the change."
+    ),
+    reference="wachter2017counterfactual",
+)
 class Counterfactual(Explainer):
     """A gradient search in the style of Wachter et al. (2017) with an elastic-net distance:
     minimize c * max(0, max_{j != t} z_j - z_t + margin) + beta * |d|_1 + |d|_2^2 over the
@@ -20,6 +32,15 @@ class Counterfactual(Explainer):
     change (elastic-net cost) that makes t the prediction is kept, then shrunk towards x by
     bisection while t stays predicted. `value_range` clips x + d. The map is |d| summed over
     channels. Extras: the counterfactual class, success, and the counterfactual inputs."""
+
+    parameter_schema = {
+        "learning_rate": {"type": "number", "exclusiveMinimum": 0},
+        "c": {"type": "number", "exclusiveMinimum": 0},
+        "beta": {"type": "number", "minimum": 0},
+        "margin": {"type": "number", "minimum": 0},
+        "value_range": {"type": ["array", "null"], "items": {"type": "number"}, "minItems": 2,
+                        "maxItems": 2},
+    }
 
     def __init__(self, model, steps=200, learning_rate=0.01, c=10.0, beta=0.01, margin=0.1,
                  value_range=None, bisection_steps=12, **kwargs):
@@ -31,6 +52,9 @@ class Counterfactual(Explainer):
         self.logits = keras.Model(self.model.input, logits_tensor(self.model))
         self._step = tf.function(self._gradient, reduce_retracing=True)
         self._logits = compiled_forward(self.logits)
+
+    def passes_per_map(self):
+        return self.steps + 1
 
     def _clip(self, x):
         return x if self.value_range is None else tf.clip_by_value(x, *self.value_range)

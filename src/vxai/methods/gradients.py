@@ -5,7 +5,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from vxai.methods.base import Explainer, register, target_gradients
+from vxai.methods.base import Explainer, target_gradients
+from vxai.methods.registry import register
 from vxai.models.graph import logits_tensor
 
 
@@ -28,7 +29,17 @@ class GradientExplainer(Explainer):
         return grads.numpy(), score.numpy()
 
 
-@register("saliency")
+@register(
+    "saliency",
+    family="backprop",
+    display="Saliency",
+    gap="The first input-resolution map of what a class score is sensitive to.",
+    how=(
+        "The absolute gradient of the class logit with respect to the input, maximum over "
+        "channels."
+    ),
+    reference="simonyan2014saliency",
+)
 class Saliency(GradientExplainer):
     """Vanilla gradient (Simonyan et al. 2014): max over channels of |dS_c/dx|."""
 
@@ -36,7 +47,17 @@ class Saliency(GradientExplainer):
         return np.abs(self.gradients(x, targets)[0]).max(axis=-1), {}
 
 
-@register("gradient_x_input")
+@register(
+    "gradient_x_input",
+    family="backprop",
+    display="Gradient x Input",
+    gap=(
+        "Gradients alone ignore the input's own magnitude; multiplying by it gives a first-"
+        "order contribution."
+    ),
+    how="Input times the gradient of the class logit, summed over channels.",
+    reference="shrikumar2016gradinput",
+)
 class GradientXInput(GradientExplainer):
     """Gradient x Input (Shrikumar et al. 2016): sum over channels of x * dS_c/dx."""
 
@@ -44,7 +65,18 @@ class GradientXInput(GradientExplainer):
         return (x * self.gradients(x, targets)[0]).sum(axis=-1), {}
 
 
-@register("integrated_gradients")
+@register(
+    "integrated_gradients",
+    family="backprop",
+    display="Integrated Gradients",
+    gap="Gradients violate sensitivity and completeness; IG satisfies both axioms.",
+    how=(
+        "Averages gradients along the straight path from a constant baseline to the input "
+        "(trapezoidal rule) and multiplies by the input difference; the map's sum matches "
+        "the score difference up to the stored completeness error."
+    ),
+    reference="sundararajan2017ig",
+)
 class IntegratedGradients(GradientExplainer):
     """Integrated Gradients (Sundararajan et al. 2017) on the class logit, trapezoidal rule
     over `steps` intervals from a constant `baseline`; the map sums attributions over
@@ -55,6 +87,9 @@ class IntegratedGradients(GradientExplainer):
         super().__init__(model, **kwargs)
         self.steps = int(steps)
         self.baseline = float(baseline)
+
+    def passes_per_map(self):
+        return self.steps + 1
 
     def explain_batch(self, x, targets):
         n = len(x)
@@ -78,7 +113,17 @@ class IntegratedGradients(GradientExplainer):
         return attributions.sum(axis=-1), {"completeness_error": error, "score_difference": delta}
 
 
-@register("smoothgrad")
+@register(
+    "smoothgrad",
+    family="backprop",
+    display="SmoothGrad",
+    gap="Gradient maps are visually noisy because the gradient fluctuates locally.",
+    how=(
+        "Averages the absolute gradient over copies of the input with Gaussian noise (one "
+        "seeded noise set per job)."
+    ),
+    reference="smilkov2017smoothgrad",
+)
 class SmoothGrad(GradientExplainer):
     """SmoothGrad (Smilkov et al. 2017) of the vanilla-gradient map: the mean of |dS_c/dx|
     over `samples` noisy copies (noise std = `noise_level` x (max - min) of each input),
@@ -87,12 +132,17 @@ class SmoothGrad(GradientExplainer):
     One noise set is drawn from the seed and shared by all inputs, so a sample's map does
     not depend on the batch it is in."""
 
+    parameter_schema = {"noise_level": {"type": "number", "exclusiveMinimum": 0}}
+
     def __init__(self, model, samples=25, noise_level=0.15, **kwargs):
         super().__init__(model, **kwargs)
         self.samples = int(samples)
         self.noise_level = float(noise_level)
         shape = (self.samples, *self.model.input_shape[1:])
         self.noise = np.random.default_rng(self.seed).standard_normal(shape).astype(np.float32)
+
+    def passes_per_map(self):
+        return self.samples
 
     def explain_batch(self, x, targets):
         n = len(x)

@@ -5,7 +5,8 @@ import keras
 import tensorflow as tf
 
 from vxai.errors import UserError
-from vxai.methods.base import Explainer, register
+from vxai.methods.base import Explainer
+from vxai.methods.registry import register
 
 WEIGHTED = (keras.layers.Conv1D, keras.layers.Conv2D, keras.layers.Dense)
 PASS_THROUGH = (keras.layers.Dropout, keras.layers.Activation, keras.layers.ReLU)
@@ -48,13 +49,30 @@ def _redistribute(fn, a, relevance, eps):
     return a * tape.gradient(total, a)
 
 
-@register("lrp")
+@register(
+    "lrp",
+    family="backprop",
+    display="LRP",
+    gap="Decomposes the score into input relevances that are conserved layer by layer.",
+    how=(
+        "Propagates the class logit back with the epsilon rule for dense layers and the "
+        "first layer and the z+ (or alpha-beta, epsilon) rule for convolutions."
+    ),
+    reference="bach2015lrp",
+)
 class LRP(Explainer):
     """Relevance starts at the target class logit. Dense layers and the first layer use the
     epsilon rule; the other convolutions use `conv_rule`: epsilon, zplus (z+) or
     alpha_beta (alpha - beta = 1); pooling layers redistribute in proportion to their
     inputs (max pooling: to the maximum); Flatten reshapes. The map sums input relevance
     over channels."""
+
+    parameter_schema = {
+        "epsilon": {"type": "number", "exclusiveMinimum": 0},
+        "conv_rule": {"enum": ["epsilon", "zplus", "alpha_beta"]},
+        "alpha": {"type": "number", "minimum": 1},
+        "beta": {"type": "number", "minimum": 0},
+    }
 
     def __init__(self, model, epsilon=1e-6, conv_rule="zplus", alpha=1.0, beta=0.0, **kwargs):
         super().__init__(model, **kwargs)

@@ -10,7 +10,8 @@ from skimage.filters import threshold_otsu
 
 from vxai.errors import UserError
 from vxai.maps import normalize01
-from vxai.methods.base import Explainer, register, target_gradients, upsample
+from vxai.methods.base import Explainer, target_gradients, upsample
+from vxai.methods.registry import register
 from vxai.methods.streaming import MaskedScores
 from vxai.models.graph import logits_tensor, spatial_layers
 
@@ -19,6 +20,8 @@ class PerturbationExplainer(Explainer):
     """Masks shared by every input of the job, made `batch_size` at a time by `masks(start,
     stop)` as tensors; each input accumulates sum_i score_i * weights(M_i) inside the
     compiled forward pass, and `finish` turns the sums into maps."""
+
+    cost_kind = "forward"  # passes counted by self.scores
 
     n_masks = 0
 
@@ -49,13 +52,29 @@ class PerturbationExplainer(Explainer):
         return self.finish(totals, x, targets).astype(np.float32), {}
 
 
-@register("rise")
+@register(
+    "rise",
+    family="perturbation",
+    display="RISE",
+    budget="masks",
+    gap="A black-box method that needs no gradients or internals, only forward passes.",
+    how=(
+        "Scores the input under many random smooth binary masks and averages the masks "
+        "weighted by the class probability, normalized by the number of masks and the keep "
+        "probability."
+    ),
+    reference="petsiuk2018rise",
+)
 class RISE(PerturbationExplainer):
     """RISE (Petsiuk et al. 2018): `masks` random binary grids of `cells` cells per axis
     (1-D: 1 x cells), each cell kept with probability `keep_probability`, upsampled
     (bi)linearly to (cells + 1) cell sizes, shifted at random by less than one cell and
     cropped to the input. Saliency = sum_i p_c(x * M_i) M_i / (N p). The mask set is drawn
     from the job's seed and shared by all of its inputs."""
+
+    parameter_schema = {
+        "keep_probability": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+    }
 
     def __init__(self, model, masks=1000, cells=7, keep_probability=0.5, **kwargs):
         super().__init__(model, **kwargs)
@@ -81,7 +100,17 @@ class RISE(PerturbationExplainer):
         return totals / (self.n_masks * self.p)
 
 
-@register("occlusion")
+@register(
+    "occlusion",
+    family="perturbation",
+    display="Occlusion",
+    gap="The most direct perturbation test: hide a region and watch the class probability.",
+    how=(
+        "A window slides over the input with a stride and is set to a baseline value; each "
+        "point gets the mean drop in class probability over the windows that cover it."
+    ),
+    reference="zeiler2014occlusion",
+)
 class Occlusion(PerturbationExplainer):
     """Occlusion (Zeiler and Fergus 2014): a `window` (points or pixels per side) slides with
     `stride`; inside it the input is set to `baseline`. Each point gets the mean drop in
@@ -130,7 +159,21 @@ def sise_layers(model):
     return list(dict.fromkeys(names))
 
 
-@register("sise")
+@register(
+    "sise",
+    family="perturbation",
+    display="SISE",
+    gap=(
+        "Single-layer CAMs are coarse; SISE combines several layers into a finer, complete "
+        "map."
+    ),
+    how=(
+        "Feature maps with a positive mean gradient in the last layer of each block become "
+        "masks scored like Score-CAM; the layer maps are fused from the deepest block down, "
+        "each gated by the Otsu-thresholded deeper map."
+    ),
+    reference="sattarzadeh2021sise",
+)
 class SISE(Explainer):
     """SISE (Sattarzadeh et al. 2021). For each layer: keep the feature maps whose mean
     gradient of the class logit exceeds `mu` times the largest; upsample and min-max
@@ -138,6 +181,13 @@ class SISE(Explainer):
     probability of the masked input. Fusion, from the deepest layer to the shallowest:
     F <- normalize((F + V_l) * [F > Otsu(F)]), so the coarse, class-discriminative map of the
     deeper blocks gates the finer detail of the shallower ones."""
+
+    cost_kind = "forward"  # passes counted by self.scores
+
+    parameter_schema = {
+        "layers": {"type": ["array", "null"], "items": {"type": "string"}},
+        "mu": {"type": "number", "minimum": 0, "maximum": 1},
+    }
 
     def __init__(self, model, layers=None, mu=0.0, **kwargs):
         super().__init__(model, **kwargs)

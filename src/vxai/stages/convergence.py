@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 
 from vxai import plots
-from vxai.catalog import BUDGET_PARAMETERS
 from vxai.io import save_csv, save_figure
-from vxai.methods import get_method
+from vxai.methods import get_method, spec
+from vxai.methods.registry import display
 from vxai.metrics.faithfulness import bootstrap_ci, drop_increase
 from vxai.metrics.sanity import rank_correlations
 from vxai.models.loading import batched_predictor, load_model
@@ -29,7 +29,7 @@ def budget_convergence(data_path, model_path, methods, budgets, samples, test_sa
     rows = []
     for method, params in methods.items():
         for budget in sorted(int(b) for b in budgets):
-            settings = {**params, BUDGET_PARAMETERS[method]: budget}
+            settings = {**params, spec(method).budget: budget}
             maps, rerun = (get_method(method)(model, batch_size=batch_size, seed=s, **settings)
                            .explain(x, classes).maps for s in (seed, seed + 1))
             table = drop_increase(predict, x, maps, classes, keep_fraction, batch_size, seed, probs)
@@ -43,4 +43,5 @@ def budget_convergence(data_path, model_path, methods, budgets, samples, test_sa
                          if np.isfinite(agreement).any() else np.nan})
     frame = pd.DataFrame(rows)
     save_csv(table_path, frame, float_format="%.6g")
-    save_figure(figure_path, plots.budget_convergence(frame))
+    shown = frame.assign(method=frame["method"].map(display))
+    save_figure(figure_path, plots.budget_convergence(shown))

@@ -3,7 +3,9 @@
 import pandas as pd
 
 from vxai import plots
+from vxai.data import TITLES
 from vxai.io import save_csv, save_figure
+from vxai.methods.registry import display, ordered
 from vxai.metrics.faithfulness import compare_methods, summarize
 
 
@@ -12,10 +14,11 @@ def summarize_scores(score_tables, seed, faithfulness, comparison, figure):
     `score_tables` ({dataset: {method: per-sample score CSV}}): overall, for correctly and
     wrongly classified samples, and per true class (to `faithfulness`); the
     method-versus-method table of how often each method has the lower per-sample drop (to
-    `comparison`), and a plot of the overall Drop% and Increase% with their intervals."""
+    `comparison`), and a plot of the overall Drop% and Increase% with their intervals.
+    Methods follow the registry's order."""
     rows, tables = [], {}
-    for dataset, method, path in ((d, m, p) for d, paths in score_tables.items()
-                                  for m, p in paths.items()):
+    for dataset, method, path in ((d, m, paths[m]) for d, paths in score_tables.items()
+                                  for m in ordered(paths)):
         scores = pd.read_csv(path)
         tables.setdefault(dataset, {})[method] = scores
         subsets = [("all", scores), ("correct", scores[scores["correct"]]),
@@ -26,7 +29,9 @@ def summarize_scores(score_tables, seed, faithfulness, comparison, figure):
                          **summarize(part, seed=seed)})
     summary = pd.DataFrame(rows)
     save_csv(faithfulness, summary, float_format="%.6g")
-    save_figure(figure, plots.drop_increase_bars(summary.query("subset == 'all'")))
+    overall = summary.query("subset == 'all'")
+    save_figure(figure, plots.drop_increase_bars(overall.assign(
+        dataset=overall["dataset"].map(TITLES), method=overall["method"].map(display))))
     pairs = pd.concat([compare_methods(scores).assign(dataset=dataset)
                        for dataset, scores in tables.items()], ignore_index=True)
     save_csv(comparison, pairs[["dataset", *pairs.columns[:-1]]], float_format="%.6g")

@@ -1,0 +1,34 @@
+"""The appendix's bibliography: report/references.bib plus the entries plugin methods carry."""
+
+import re
+from pathlib import Path
+
+from vxai.errors import UserError
+from vxai.methods.registry import ordered, spec
+
+
+def read_bibtex_text(text):
+    """{key: "Authors (year). Title. Venue."} from BibTeX text of simple entries."""
+    entries = {}
+    for key, body in re.findall(r"@\w+\{([^,]+),(.*?)\n\}", text, re.S):
+        fields = {k.lower(): re.sub(r"[{}]", "", v).strip()
+                  for k, v in re.findall(r"(\w+)\s*=\s*\{(.*?)\},?\s*$", body, re.M)}
+        authors = fields.get("author", "").split(" and ")
+        names = authors[0].split(",")[0] + (" et al." if len(authors) > 1 else "")
+        venue = fields.get("booktitle") or fields.get("journal", "")
+        entries[key.strip()] = f"{names} ({fields.get('year', '')}). {fields.get('title', '')}. {venue}."
+    return entries
+
+
+def bibliography(path, methods):
+    """The BibTeX database at `path` plus the entries that `methods` carry in their
+    registration; a method whose reference is in neither stops with its name and file."""
+    text = Path(path).read_text()
+    for method in ordered(methods):
+        found = spec(method)
+        if found.bibtex and found.reference not in read_bibtex_text(text):
+            text += "\n" + found.bibtex.strip() + "\n"
+        if found.reference and found.reference not in read_bibtex_text(text):
+            raise UserError(f"method '{method}' ({found.path}) cites '{found.reference}', which "
+                            f"is not in {path}; add the entry there or as the method's bibtex")
+    return text
