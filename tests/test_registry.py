@@ -124,8 +124,8 @@ def test_config_mistakes_name_the_key_and_what_is_accepted():
         check_parameters("rise", {"keep_probability": 1.5}, where)
     with pytest.raises(UserError, match=r"conv_rule: 'z' is not one of \['epsilon', 'zplus'"):
         check_parameters("lrp", {"conv_rule": "z"}, "config 'mnist1d: methods: lrp'")
-    with pytest.raises(UserError, match=r"unknown attribution method 'gradcm'; known methods: "
-                                        r"ablationcam, gradcam, "):
+    with pytest.raises(UserError, match=r"^config 'hmt: methods: rise': unknown attribution "
+                                        r"method 'gradcm'; known methods: ablationcam, gradcam, "):
         check_parameters("gradcm", {}, where)
     check_parameters("gradcam", None, where)
     check_parameters("sise", {"layers": ["a", "b"], "mu": 0.5}, where)

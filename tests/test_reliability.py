@@ -343,13 +343,17 @@ def test_a_model_file_that_does_not_load_is_named(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("mnist1d:\n  methods:\n    gradcamm: null\n", r"unknown attribution method\(s\) \['gradcamm'\].*known methods: .*gradcam"),
+    ("mnist1d:\n  methods:\n    gradcamm: null\n",
+     r"config 'mnist1d: methods: gradcamm': unknown attribution method 'gradcamm'; known "
+     r"methods: ablationcam, gradcam, "),
+    ("hmt:\n  methods:\n    rise:\n      mask: 10\n",
+     r"config 'hmt: methods: rise': method 'rise' has no parameter\(s\) mask; it accepts: masks"),
     ("hmt:\n  keep_fraction: 1.5\n", r"1\.5 is greater than the maximum of 1"),
     ("mnist1d:\n  keep_fraction: -0.5\n", r"-0\.5 is less than or equal to the minimum of 0"),
     ("mnist1d:\n  keep_fracton: 0.3\n", r"'keep_fracton' was unexpected"),
     ("hmt:\n  methods:\n    smoothgrad:\n      samples: -5\n", r"-5 is less than the minimum of 1"),
     ("mnist2d:\n  methods: {}\n", r"'mnist2d' was unexpected"),
-], ids=["unknown-method", "k-above-1", "k-negative", "misspelled-key", "negative-samples",
+], ids=["unknown-method", "unknown-parameter", "k-above-1", "k-negative", "misspelled-key", "negative-samples",
         "unknown-dataset"])
 def test_config_mistakes_are_caught_at_start_up(tmp_path, text, message):
     configs = with_override(tmp_path, "bad.yaml", text)

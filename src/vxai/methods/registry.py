@@ -264,6 +264,9 @@ def check_parameters(name, params, where):
     `params` has a parameter method `name` does not accept, or a value its schema rejects."""
     import jsonschema
 
+    if name not in specs():
+        raise UserError(f"{where}: unknown attribution method '{name}'; known methods: "
+                        f"{', '.join(method_names())}")
     found = spec(name)
     unknown = sorted(set(params or {}) - set(found.params))
     if unknown:
