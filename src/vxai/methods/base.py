@@ -102,10 +102,17 @@ def target_gradients(forward, x, targets):
     return features, score, tape.gradient(score, features)
 
 
-def upsample(maps, size):
-    """Resize (n, *spatial) maps to `size`: linear for 1-D, bilinear for 2-D."""
+def upsample(maps, size, method="bilinear"):
+    """Resize (n, *spatial) maps to `size`: (bi)linear (a tensor), or "cubic": a cubic spline
+    (scipy.ndimage.zoom, order 3, as the course code does; NumPy, values not clipped)."""
     import tensorflow as tf
 
+    if method == "cubic":
+        from scipy.ndimage import zoom
+
+        maps = np.asarray(maps, dtype=np.float32)
+        return np.stack([zoom(m, [s / d for s, d in zip(size, m.shape)], order=3)
+                         for m in maps]).reshape(len(maps), *size)
     maps = tf.convert_to_tensor(maps, dtype=tf.float32)
     if len(size) == 1:
         return tf.image.resize(maps[:, :, None, None], (size[0], 1), method="bilinear")[:, :, 0, 0]
