@@ -89,16 +89,18 @@ class Explainer:
         raise NotImplementedError
 
 
-def target_gradients(forward, x, targets):
+def target_gradients(forward, x, targets, score="logit"):
     """Run `forward(x) -> (features, logits)` under one tape; return the features, the
-    targets' logits and the gradients of those logits with respect to the features (a
-    tensor, a list of tensors, or x itself)."""
+    targets' scores (logits, or softmax probabilities with score="probability") and the
+    gradients of those scores with respect to the features (a tensor, a list of tensors, or
+    x itself)."""
     import tensorflow as tf
 
     with tf.GradientTape() as tape:
         tape.watch(x)
         features, logits = forward(x)
-        score = tf.gather(logits, targets, batch_dims=1)
+        scores = tf.nn.softmax(logits) if score == "probability" else logits
+        score = tf.gather(scores, targets, batch_dims=1)
     return features, score, tape.gradient(score, features)
 
 

@@ -61,13 +61,9 @@ class CAMExplainer(Explainer):
         gradient-free variants."""
         raise NotImplementedError
 
-    def _scored(self, batch):
-        """(activations, class scores): logits, or probabilities with score="probability"."""
-        activations, logits = self.graph(batch, training=False)
-        return activations, tf.nn.softmax(logits) if self.score == "probability" else logits
-
     def _compute(self, x, targets):
-        activations, _, grads = target_gradients(self._scored, x, targets)
+        activations, _, grads = target_gradients(
+            lambda batch: self.graph(batch, training=False), x, targets, self.score)
         weights = self.channel_weights(x, targets, activations, grads)
         return tf.nn.relu(tf.reduce_sum(_expand(weights, activations) * activations, axis=-1))
 

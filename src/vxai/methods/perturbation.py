@@ -231,12 +231,10 @@ class SISE(Explainer):
         self.scores = MaskedScores(self.model, self.batch_size)
         self._gradients = tf.function(self._compute, reduce_retracing=True)
 
-    def _scored(self, batch):
-        activations, logits = self.graph(batch, training=False)
-        return activations, logits if self.fusion == "hard" else tf.nn.softmax(logits)
-
     def _compute(self, x, targets):
-        activations, _, grads = target_gradients(self._scored, x, targets)
+        score = "logit" if self.fusion == "hard" else "probability"
+        activations, _, grads = target_gradients(
+            lambda batch: self.graph(batch, training=False), x, targets, score)
         means = [tf.reduce_mean(g, axis=list(range(1, len(g.shape) - 1))) for g in grads]
         return activations, means
 
