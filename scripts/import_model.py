@@ -1,4 +1,4 @@
-"""Import the pretrained HMT model (legacy HDF5) after checking its shapes."""
+"""Import a pretrained model (legacy HDF5) after checking its shapes for the dataset."""
 
 from vxai.runtime import configure_tensorflow, log_to, report_errors
 
@@ -8,4 +8,9 @@ configure_tensorflow(snakemake.threads)
 from vxai.models.recipes import import_pretrained  # noqa: E402
 
 with report_errors():
-    import_pretrained(snakemake.input.h5, snakemake.output.model, snakemake.output.info)
+    import_pretrained(
+        snakemake.wildcards.dataset,
+        snakemake.input.h5,
+        snakemake.output.model,
+        snakemake.output.info,
+    )

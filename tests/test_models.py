@@ -61,12 +61,39 @@ def test_imported_course_model_scores_414_of_496(tmp_path, real_hmt):
 
     h5 = shared("models", "HMT.h5")
     assert file_sha256(h5) == "3ce84002babdcd93ce1825f4b896ec94f3d76acf20fa23d65c8c810be80e9f26"
-    import_pretrained(h5, tmp_path / "hmt.keras", tmp_path / "hmt_info.json")
+    import_pretrained("hmt", h5, tmp_path / "hmt.keras", tmp_path / "hmt_info.json")
     model = load_model(tmp_path / "hmt.keras")
     arrays, _ = real_hmt
     x = model_inputs(arrays["x_test"], model.input_shape)
     predicted = model.predict(x, batch_size=64, verbose=0).argmax(axis=1)
     assert int(np.sum(predicted == arrays["y_test"])) == 414
+
+
+def test_imported_course_mnist1d_model_scores_877_of_1000(tmp_path):
+    """The course's Figure-1 CNN on the canonical test split, imported as `model:
+    pretrained` does; importing it for HMT names the file and the shape mismatch."""
+    import json
+
+    from vxai.data.mnist1d import generate
+    from vxai.errors import UserError
+    from vxai.models.loading import load_model
+    from vxai.models.recipes import import_pretrained
+
+    h5 = shared("models", "MNIST1D.h5")
+    import_pretrained("mnist1d", h5, tmp_path / "mnist1d.keras", tmp_path / "mnist1d_info.json")
+    info = json.loads((tmp_path / "mnist1d_info.json").read_text())
+    assert info["origin"] == "imported" and info["input_shape"] == [40, 1]
+    import yaml
+
+    from conftest import REPO
+
+    data = generate(yaml.safe_load((REPO / "config" / "config.yaml").read_text())["mnist1d"]["generate"])
+    model = load_model(tmp_path / "mnist1d.keras")
+    predicted = model.predict(data["x_test"][..., None], verbose=0).argmax(axis=1)
+    assert int(np.sum(predicted == data["y_test"])) == 877
+    with pytest.raises(UserError, match=r"MNIST1D.h5' takes inputs of shape \(40, 1\), but "
+                                        r"this dataset needs 2-D inputs with 3 channel"):
+        import_pretrained("hmt", h5, tmp_path / "x.keras", tmp_path / "x.json")
 
 
 def test_hmt_training_recipe_runs_and_records_history(tmp_path):

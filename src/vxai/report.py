@@ -20,6 +20,7 @@ from vxai.data import TITLES
 from vxai.io import atomic_path, file_sha256
 from vxai.methods.registry import ordered, spec
 from vxai.references import bibliography, read_bibtex_text
+from vxai.why import why_these_numbers
 
 PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn", "matplotlib",
             "jinja2", "pillow", "mnist1d", "vxai")
@@ -207,6 +208,10 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
             labels, axis=0).set_axis(labels, axis=1)
     references = read_bibtex_text(bibtex)
     overall = faithfulness.query("subset == 'all'")
+    why = why_these_numbers(
+        overall.assign(display=overall["method"], title=overall["dataset"],
+                       method=overall["key"], dataset=overall["dataset_key"]),
+        {d: config[d]["keep_fraction"] for d in datasets})
     timings = {label: benchmark_seconds(path) for label, path in files["benchmarks"].items()}
 
     def section(dataset):
@@ -221,6 +226,7 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         "datasets": {d: section(d) for d in datasets},
         "timings": timings,
         "faithfulness": faithfulness.to_dict("records"),
+        "why": why,
         "win_rates": win_rates,
         "sanity": _sanity_rows({d: files["datasets"][d]["sanity"] for d in datasets}, config),
         "keep_fraction": {TITLES[d]: config[d]["keep_fraction"] for d in datasets},

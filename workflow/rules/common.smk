@@ -3,6 +3,7 @@ import shutil
 import sys
 from pathlib import Path
 
+import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
@@ -29,6 +30,17 @@ from vxai.references import bibliography
 from vxai.runtime import derive_seed
 
 
+def select_methods():
+    """A `methods:` section in a --configfile selects the dataset's methods: it replaces the
+    default list instead of extending it, as Snakemake's key-by-key merge would."""
+    for path in workflow.overwrite_configfiles:
+        override = yaml.safe_load(Path(path).read_text()) or {}
+        for dataset in ("mnist1d", "hmt"):
+            selected = (override.get(dataset) or {}).get("methods")
+            if selected is not None:
+                config[dataset]["methods"] = selected
+
+
 def check_methods():
     """Every configured method must be registered, take the parameters it is given and
     have its reference in the bibliography; the messages name the config key and what it
@@ -48,6 +60,7 @@ def check_methods():
         raise WorkflowError(str(error)) from None
 
 
+select_methods()
 check_methods()
 validate(config, schema="../schemas/config.schema.yaml")
 
@@ -77,11 +90,12 @@ def hmt_source():
     return HMT_ZIP if source == "zenodo" else source
 
 
-def hmt_model_origin():
-    """'pretrained' when the course's model file is used, else 'train'."""
-    mode = config["hmt"]["model"]
+def model_origin(dataset):
+    """'pretrained' when the dataset's model file is imported, else 'train' (`auto`: the
+    file when it exists)."""
+    mode = config[dataset]["model"]
     if mode == "auto":
-        return "pretrained" if Path(config["hmt"]["model_file"]).exists() else "train"
+        return "pretrained" if Path(config[dataset]["model_file"]).exists() else "train"
     return mode
 
 
@@ -91,7 +105,11 @@ def input_size(dataset):
 
 
 def trained_datasets():
-    return ["mnist1d"] + (["hmt"] if hmt_model_origin() == "train" else [])
+    return [dataset for dataset in DATASETS if model_origin(dataset) == "train"]
+
+
+def pretrained_datasets():
+    return [dataset for dataset in DATASETS if model_origin(dataset) == "pretrained"]
 
 
 def methods(dataset):

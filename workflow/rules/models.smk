@@ -1,42 +1,46 @@
-rule train_model:
-    input:
-        code("train_model.py"),
-        data="results/data/{dataset}.npz",
-    output:
-        model="results/models/{dataset}.keras",
-        history="results/models/{dataset}_history.csv",
-        info="results/models/{dataset}_info.json",
-    log:
-        "logs/models/{dataset}_train.log",
-    benchmark:
-        "benchmarks/models/{dataset}_train.tsv"
-    wildcard_constraints:
-        dataset="|".join(trained_datasets()),
-    conda:
-        "../envs/vxai.yaml"
-    threads: config["threads"]
-    resources:
-        mem_mb=6000,
-        gpu=1,
-    params:
-        train=lambda wildcards: config[wildcards.dataset]["train"],
-        input_size=lambda wildcards: input_size(wildcards.dataset),
-        seed=lambda wildcards: job_seed(wildcards.dataset, "train"),
-    script:
-        "../../scripts/train_model.py"
+if trained_datasets():
+
+    rule train_model:
+        input:
+            code("train_model.py"),
+            data="results/data/{dataset}.npz",
+        output:
+            model="results/models/{dataset}.keras",
+            history="results/models/{dataset}_history.csv",
+            info="results/models/{dataset}_info.json",
+        log:
+            "logs/models/{dataset}_train.log",
+        benchmark:
+            "benchmarks/models/{dataset}_train.tsv"
+        wildcard_constraints:
+            dataset="|".join(trained_datasets()),
+        conda:
+            "../envs/vxai.yaml"
+        threads: config["threads"]
+        resources:
+            mem_mb=6000,
+            gpu=1,
+        params:
+            train=lambda wildcards: config[wildcards.dataset]["train"],
+            input_size=lambda wildcards: input_size(wildcards.dataset),
+            seed=lambda wildcards: job_seed(wildcards.dataset, "train"),
+        script:
+            "../../scripts/train_model.py"
 
 
-if hmt_model_origin() == "pretrained":
+if pretrained_datasets():
 
-    rule import_hmt_model:
+    rule import_model:
         input:
             code("import_model.py"),
-            h5=config["hmt"]["model_file"],
+            h5=lambda wildcards: config[wildcards.dataset]["model_file"],
         output:
-            model="results/models/hmt.keras",
-            info="results/models/hmt_info.json",
+            model="results/models/{dataset}.keras",
+            info="results/models/{dataset}_info.json",
         log:
-            "logs/models/hmt_import.log",
+            "logs/models/{dataset}_import.log",
+        wildcard_constraints:
+            dataset="|".join(pretrained_datasets()),
         conda:
             "../envs/vxai.yaml"
         threads: 1

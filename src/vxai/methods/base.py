@@ -89,23 +89,32 @@ class Explainer:
         raise NotImplementedError
 
 
-def target_gradients(forward, x, targets):
+def target_gradients(forward, x, targets, score="logit"):
     """Run `forward(x) -> (features, logits)` under one tape; return the features, the
-    targets' logits and the gradients of those logits with respect to the features (a
-    tensor, a list of tensors, or x itself)."""
+    targets' scores (logits, or softmax probabilities with score="probability") and the
+    gradients of those scores with respect to the features (a tensor, a list of tensors, or
+    x itself)."""
     import tensorflow as tf
 
     with tf.GradientTape() as tape:
         tape.watch(x)
         features, logits = forward(x)
-        score = tf.gather(logits, targets, batch_dims=1)
+        scores = tf.nn.softmax(logits) if score == "probability" else logits
+        score = tf.gather(scores, targets, batch_dims=1)
     return features, score, tape.gradient(score, features)
 
 
-def upsample(maps, size):
-    """Resize (n, *spatial) maps to `size`: linear for 1-D, bilinear for 2-D."""
+def upsample(maps, size, method="bilinear"):
+    """Resize (n, *spatial) maps to `size`: (bi)linear (a tensor), or "cubic": a cubic spline
+    (scipy.ndimage.zoom, order 3, as the course code does; NumPy, values not clipped)."""
     import tensorflow as tf
 
+    if method == "cubic":
+        from scipy.ndimage import zoom
+
+        maps = np.asarray(maps, dtype=np.float32)
+        return np.stack([zoom(m, [s / d for s, d in zip(size, m.shape)], order=3)
+                         for m in maps]).reshape(len(maps), *size)
     maps = tf.convert_to_tensor(maps, dtype=tf.float32)
     if len(size) == 1:
         return tf.image.resize(maps[:, :, None, None], (size[0], 1), method="bilinear")[:, :, 0, 0]

@@ -5,6 +5,7 @@ weights."""
 import numpy as np
 import tensorflow as tf
 
+from vxai.errors import UserError
 from vxai.maps import normalize01
 from vxai.methods.base import Explainer, target_gradients, upsample
 from vxai.methods.registry import register
@@ -26,20 +27,29 @@ def _expand(weights, activations):
 class CAMExplainer(Explainer):
     """Target layer from `layer` (default: the last layer with a spatial output). Variants
     supply `channel_weights`; those that need no gradients set `uses_gradients = False` and
-    get NumPy activations and no gradients (as pytorch-grad-cam's gradient-free CAMs)."""
+    get NumPy activations and no gradients (as pytorch-grad-cam's gradient-free CAMs).
+    `upsample`: "bilinear" (pytorch-grad-cam, tf-keras-vis) or "cubic" (a cubic spline, then
+    divided by the map's maximum, as the course code does)."""
 
     uses_gradients = True
+    score = "logit"
 
-    parameter_schema = {"layer": {
-        "type": ["string", "null"],
-        "description": "target layer name; null for the last layer with a spatial output",
-    }}
+    parameter_schema = {
+        "layer": {
+            "type": ["string", "null"],
+            "description": "target layer name; null for the last layer with a spatial output",
+        },
+        "upsample": {"enum": ["bilinear", "cubic"]},
+    }
 
-    def __init__(self, model, layer=None, **kwargs):
+    def __init__(self, model, layer=None, upsample="bilinear", **kwargs):
         super().__init__(model, **kwargs)
         self.layer = resolve_layer(self.model, layer).name
         self.graph = activations_and_logits(self.model, self.layer)
         self.input_size = tuple(self.model.input_shape[1:-1])
+        if upsample not in ("bilinear", "cubic"):
+            raise UserError(f"{self.name}: upsample must be 'bilinear' or 'cubic', got {upsample!r}")
+        self.upsampling = upsample
         if self.uses_gradients:
             self._batch = tf.function(self._compute, reduce_retracing=True)
         else:
@@ -53,7 +63,7 @@ class CAMExplainer(Explainer):
 
     def _compute(self, x, targets):
         activations, _, grads = target_gradients(
-            lambda batch: self.graph(batch, training=False), x, targets)
+            lambda batch: self.graph(batch, training=False), x, targets, self.score)
         weights = self.channel_weights(x, targets, activations, grads)
         return tf.nn.relu(tf.reduce_sum(_expand(weights, activations) * activations, axis=-1))
 
@@ -67,7 +77,25 @@ class CAMExplainer(Explainer):
         return np.maximum((expanded * activations).sum(axis=-1), 0)
 
     def explain_batch(self, x, targets):
-        return upsample(self.layer_maps(x, targets), self.input_size).numpy(), {}
+        maps = self.layer_maps(x, targets)
+        if self.upsampling == "bilinear":
+            return upsample(maps, self.input_size).numpy(), {}
+        maps = upsample(maps, self.input_size, "cubic")
+        peaks = maps.reshape(len(maps), -1).max(axis=1)
+        return maps / np.where(peaks > 0, peaks, 1.0).reshape(-1, *[1] * (maps.ndim - 1)), {}
+
+
+class GradientCAM(CAMExplainer):
+    """CAM variants weighted by gradients of the class `score`: "logit" (as in the Grad-CAM
+    paper) or "probability" (the softmax output, as the course code does)."""
+
+    parameter_schema = {"score": {"enum": ["logit", "probability"]}}
+
+    def __init__(self, model, score="logit", **kwargs):
+        if score not in ("logit", "probability"):
+            raise UserError(f"{self.name}: score must be 'logit' or 'probability', got {score!r}")
+        self.score = score
+        super().__init__(model, **kwargs)
 
 
 @register(
@@ -85,7 +113,7 @@ class CAMExplainer(Explainer):
     ),
     reference="selvaraju2017gradcam",
 )
-class GradCAM(CAMExplainer):
+class GradCAM(GradientCAM):
     """Grad-CAM (Selvaraju et al. 2017): weights are the spatially averaged gradients."""
 
     def channel_weights(self, x, targets, activations, grads):
@@ -103,7 +131,7 @@ class GradCAM(CAMExplainer):
     ),
     reference="chattopadhay2018gradcampp",
 )
-class GradCAMPlusPlus(CAMExplainer):
+class GradCAMPlusPlus(GradientCAM):
     """Grad-CAM++ (Chattopadhyay et al. 2018), the paper's closed form for an exponential
     score Y = exp(S): alpha = g^2 / (2 g^2 + sum(A) g^3) with g = dS/dA, and
     w_k = sum_ij alpha_ij relu(g_ij). The positive factor exp(S) of dY/dA is dropped."""

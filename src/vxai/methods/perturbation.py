@@ -6,6 +6,7 @@ import math
 import keras
 import numpy as np
 import tensorflow as tf
+from scipy.special import expit
 from skimage.filters import threshold_otsu
 
 from vxai.errors import UserError
@@ -70,30 +71,43 @@ class RISE(PerturbationExplainer):
     (1-D: 1 x cells), each cell kept with probability `keep_probability`, upsampled
     (bi)linearly to (cells + 1) cell sizes, shifted at random by less than one cell and
     cropped to the input. Saliency = sum_i p_c(x * M_i) M_i / (N p). The mask set is drawn
-    from the job's seed and shared by all of its inputs."""
+    from the job's seed and shared by all of its inputs. `shift="pixels"` is the course
+    code's variant: grids upsampled to the input size plus `cells` points per axis, shifted
+    by 0 to `cells` points, and each mask divided by its maximum."""
 
     parameter_schema = {
         "keep_probability": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        "shift": {"enum": ["cell", "pixels"]},
     }
 
-    def __init__(self, model, masks=1000, cells=7, keep_probability=0.5, **kwargs):
+    def __init__(self, model, masks=1000, cells=7, keep_probability=0.5, shift="cell",
+                 **kwargs):
         super().__init__(model, **kwargs)
         if not 0 < keep_probability <= 1:
             raise UserError(f"rise: keep_probability must be in (0, 1], got {keep_probability}")
+        if shift not in ("cell", "pixels"):
+            raise UserError(f"rise: shift must be 'cell' or 'pixels', got {shift!r}")
         self.n_masks, self.p = int(masks), float(keep_probability)
-        self.cells = int(cells)
+        self.cells, self.shift = int(cells), shift
         self.cell = tuple(math.ceil(size / self.cells) for size in self.input_size)
         rng = np.random.default_rng(self.seed)
         shape = (self.n_masks, *([self.cells] * len(self.input_size)))
         self.grids = (rng.random(shape) < self.p).astype(np.float32)
-        self.shifts = np.stack([rng.integers(0, c, self.n_masks) for c in self.cell], axis=1)
+        highs = self.cell if shift == "cell" else [self.cells + 1] * len(self.input_size)
+        self.shifts = np.stack([rng.integers(0, h, self.n_masks) for h in highs], axis=1)
 
     def masks(self, start, stop):
-        big = tuple((self.cells + 1) * c for c in self.cell)
+        if self.shift == "cell":
+            big = tuple((self.cells + 1) * c for c in self.cell)
+        else:
+            big = tuple(size + self.cells for size in self.input_size)
         masks = upsample(self.grids[start:stop], big)
         for axis, size in enumerate(self.input_size):  # crop each mask at its own shift
             index = self.shifts[start:stop, axis : axis + 1] + np.arange(size)
             masks = tf.gather(masks, index, axis=axis + 1, batch_dims=1)
+        if self.shift == "pixels":
+            peaks = tf.reduce_max(masks, axis=list(range(1, len(masks.shape))), keepdims=True)
+            masks = masks / tf.where(peaks > 0, peaks, tf.ones_like(peaks))
         return masks
 
     def finish(self, totals, x, targets):
@@ -168,28 +182,38 @@ def sise_layers(model):
         "map."
     ),
     how=(
-        "Feature maps with a positive mean gradient in the last layer of each block become "
-        "masks scored like Score-CAM; the layer maps are fused from the deepest block down, "
-        "each gated by the Otsu-thresholded deeper map."
+        "Feature maps of the last layer of each block with a positive mean gradient of the "
+        "class probability become masks, each scored by the class probability of the masked "
+        "input and divided by its own area; the layer maps are fused from the shallowest "
+        "block to the deepest, each step gated by a steep sigmoid at the deeper map's Otsu "
+        "threshold, as in the authors' code."
     ),
     reference="sattarzadeh2021sise",
 )
 class SISE(Explainer):
-    """SISE (Sattarzadeh et al. 2021). For each layer: keep the feature maps whose mean
-    gradient of the class logit exceeds `mu` times the largest; upsample and min-max
-    normalize them into masks; the layer's map is the sum of the masks weighted by the class
-    probability of the masked input. Fusion, from the deepest layer to the shallowest:
-    F <- normalize((F + V_l) * [F > Otsu(F)]), so the coarse, class-discriminative map of the
-    deeper blocks gates the finer detail of the shallower ones."""
+    """SISE (Sattarzadeh et al. 2021). `fusion="soft"` (default) follows the authors'
+    released code: per layer, the feature maps whose mean gradient of the class probability
+    exceeds `mu` times the largest are upsampled (bilinear) and min-max normalized into
+    masks M_i; the layer map is V = normalize(sum_i p_c(x * M_i) M_i / sum(M_i)). Fusion, from
+    the shallowest layer to the deepest: E <- (E + V_l) * sigmoid(T (V_l - t_l)), where t_l
+    is Otsu's threshold of V_l (256 bins), replaced by `tau` t_l when fewer than 10 % of
+    the values reach `tau` t_l; the map is normalize(E).
+    `fusion="hard"` is this project's earlier variant: gradients of the class logit, layer
+    maps sum_i p_c(x * M_i) M_i, and from the deepest layer to the shallowest
+    F <- normalize((F + V_l) * [F > Otsu(F)]), a hard gate whose zeros tie."""
 
     cost_kind = "forward"  # passes counted by self.scores
 
     parameter_schema = {
         "layers": {"type": ["array", "null"], "items": {"type": "string"}},
         "mu": {"type": "number", "minimum": 0, "maximum": 1},
+        "fusion": {"enum": ["soft", "hard"]},
+        "temperature": {"type": "number", "exclusiveMinimum": 0},
+        "tau": {"type": "number", "minimum": 1},
     }
 
-    def __init__(self, model, layers=None, mu=0.0, **kwargs):
+    def __init__(self, model, layers=None, mu=0.0, fusion="soft", temperature=100.0, tau=1.5,
+                 **kwargs):
         super().__init__(model, **kwargs)
         choices = spatial_layers(self.model)
         self.layers = list(layers) if layers else sise_layers(self.model)
@@ -197,7 +221,10 @@ class SISE(Explainer):
         if unknown or not self.layers:
             raise UserError(f"sise: layers {unknown or self.layers} are not spatial layers of "
                             f"model '{self.model.name}'; choose from: {', '.join(choices)}")
-        self.mu = float(mu)
+        if fusion not in ("soft", "hard"):
+            raise UserError(f"sise: fusion must be 'soft' or 'hard', got {fusion!r}")
+        self.mu, self.fusion = float(mu), fusion
+        self.temperature, self.tau = float(temperature), float(tau)
         self.input_size = tuple(self.model.input_shape[1:-1])
         outputs = [self.model.get_layer(name).output for name in self.layers]
         self.graph = keras.Model(self.model.input, [outputs, logits_tensor(self.model)])
@@ -205,8 +232,9 @@ class SISE(Explainer):
         self._gradients = tf.function(self._compute, reduce_retracing=True)
 
     def _compute(self, x, targets):
+        score = "logit" if self.fusion == "hard" else "probability"
         activations, _, grads = target_gradients(
-            lambda batch: self.graph(batch, training=False), x, targets)
+            lambda batch: self.graph(batch, training=False), x, targets, score)
         means = [tf.reduce_mean(g, axis=list(range(1, len(g.shape) - 1))) for g in grads]
         return activations, means
 
@@ -219,13 +247,54 @@ class SISE(Explainer):
             return np.zeros((0, *self.input_size), np.float32)
         return normalize01(upsample(channels, self.input_size).numpy())
 
+    def layer_map(self, scores, masks):
+        """A layer's visualization map from its masks (k, *input_size) and their scores."""
+        if not len(masks):
+            return np.zeros(self.input_size, np.float32)
+        if self.fusion == "hard":
+            return np.tensordot(scores, masks, axes=1)
+        areas = masks.reshape(len(masks), -1).sum(axis=1)
+        weights = np.where(areas > 0, scores / np.where(areas > 0, areas, 1.0), 0.0)
+        return normalize01(np.tensordot(weights, masks, axes=1)[None])[0]
+
+    def gate_threshold(self, layer_map):
+        """The authors' adaptive Otsu threshold of a [0, 1] layer map: values rounded to 256
+        levels, t the level that maximizes the between-class variance of levels below t and
+        at or above it; tau t instead when fewer than 10 % of the values reach level
+        round(tau t). Returned in map units (level / 256)."""
+        bins = 256
+        hist = np.histogram(np.round(layer_map * bins), bins, (0, bins))[0].astype(np.float64)
+        levels = np.arange(bins)
+        below = np.cumsum(hist)[:-1]  # values below level j, for j = 1 .. bins - 1
+        above = hist.sum() - below
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean_below = np.cumsum(hist * levels)[:-1] / below
+            mean_above = ((hist * levels).sum() - np.cumsum(hist * levels)[:-1]) / above
+            variance = np.nan_to_num(below * above * (mean_below - mean_above) ** 2)
+        t = int(np.argmax(np.concatenate([[0.0], variance])))
+        if hist[round(t * self.tau) :].sum() < 0.1 * hist.sum():
+            return t * self.tau / bins
+        return t / bins
+
     def fuse(self, layer_maps):
-        """Cascade from the deepest layer (last in the list) to the shallowest."""
-        fused = normalize01(layer_maps[-1][None])[0]
-        for layer_map in reversed(layer_maps[:-1]):
-            gate = fused > threshold_otsu(fused) if np.ptp(fused) > 0 else np.ones_like(fused, bool)
-            fused = normalize01(((fused + normalize01(layer_map[None])[0]) * gate)[None])[0]
-        return fused
+        """One map from the layer maps (shallowest first)."""
+        if self.fusion == "hard":
+            fused = normalize01(layer_maps[-1][None])[0]
+            for layer_map in reversed(layer_maps[:-1]):
+                gate = (fused > threshold_otsu(fused) if np.ptp(fused) > 0
+                        else np.ones_like(fused, bool))
+                fused = normalize01(((fused + normalize01(layer_map[None])[0]) * gate)[None])[0]
+            return fused
+        layer_maps = [np.asarray(m, np.float64) for m in layer_maps]  # gates reach 1e-40
+        fused = layer_maps[0]
+        for layer_map in layer_maps[1:]:
+            if np.ptp(layer_map) > 0:
+                # the logistic sigmoid, accurate far below the threshold (no exact zeros)
+                gate = expit(self.temperature * (layer_map - self.gate_threshold(layer_map)))
+            else:
+                gate = np.ones_like(layer_map)
+            fused = (fused + layer_map) * gate
+        return normalize01(fused[None])[0]
 
     def explain_batch(self, x, targets):
         activations, means = self._gradients(tf.constant(x), tf.constant(targets))
@@ -241,6 +310,5 @@ class SISE(Explainer):
         for i, scores in self.scores.rows(x, targets, masks_of):
             masks = layer_masks.pop(i)  # each layer's map: its masks weighted by their scores
             parts = np.split(scores, np.cumsum([len(m) for m in masks])[:-1])
-            maps.append(self.fuse([np.tensordot(p, m, axes=1) if len(m) else np.zeros(self.input_size)
-                                   for p, m in zip(parts, masks)]))
+            maps.append(self.fuse([self.layer_map(p, m) for p, m in zip(parts, masks)]))
         return np.stack(maps), {}

@@ -9,7 +9,8 @@ from vxai.io import file_sha256
 from vxai.models.loading import check_shapes, load_model
 from vxai.models.training import fit
 
-HMT_CLASSES = 8
+# the inputs and classes of each dataset's model: (spatial rank, channels, classes)
+MODEL_SHAPES = {"mnist1d": (1, 1, 10), "hmt": (2, 3, 8)}
 
 
 def hmt_augmentation(shear=0.1, rotation_degrees=15, flip=True):
@@ -63,16 +64,18 @@ def train_for_dataset(dataset, data_path, train, input_size, model_path, history
     )
 
 
-def import_pretrained(h5_path, model_path, info_path):
-    """Load the course's HDF5 VGG-7, check it takes RGB images and gives 8 classes, save it
-    as .keras with an info file recording where it came from."""
+def import_pretrained(dataset, h5_path, model_path, info_path):
+    """Load a course HDF5 model (the MNIST-1D CNN or the HMT VGG-7), check its input and
+    output shapes fit `dataset`, save it as .keras with an info file recording where it came
+    from."""
     model = load_model(h5_path)
-    check_shapes(model, h5_path, rank=2, channels=3, n_classes=HMT_CLASSES)
+    rank, channels, classes = MODEL_SHAPES[dataset]
+    check_shapes(model, h5_path, rank=rank, channels=channels, n_classes=classes)
     _save_model(model, model_path)
     save_json(
         info_path,
         {
-            "dataset": "hmt",
+            "dataset": dataset,
             "origin": "imported",
             "source_file": str(h5_path),
             "sha256": file_sha256(h5_path),

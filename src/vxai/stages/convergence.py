@@ -41,7 +41,12 @@ def budget_convergence(data_path, model_path, methods, budgets, samples, test_sa
                          "increase_pct": 100 * table["increase"].mean(),
                          "reproducibility": float(np.nanmean(agreement))
                          if np.isfinite(agreement).any() else np.nan})
-    frame = pd.DataFrame(rows)
+    columns = ["method", "budget", "n", "drop_pct", "drop_pct_lo", "drop_pct_hi",
+               "increase_pct", "reproducibility"]
+    frame = pd.DataFrame(rows, columns=columns)
     save_csv(table_path, frame, float_format="%.6g")
-    shown = frame.assign(method=frame["method"].map(display))
-    save_figure(figure_path, plots.budget_convergence(shown))
+    if frame.empty:  # no configured method has a budget
+        figure = plots.message_figure("no configured method has a budget of masks or samples")
+    else:
+        figure = plots.budget_convergence(frame.assign(method=frame["method"].map(display)))
+    save_figure(figure_path, figure)
