@@ -52,8 +52,24 @@ def test_dry_run_of_the_default_config_lists_every_job(tmp_path):
     assert provided.returncode == 0, provided.stderr
     counts = job_counts(provided.stdout)
     assert "hmt_download" not in counts
-    assert counts["import_hmt_model"] == 1 and counts["train_model"] == 1
+    assert counts["import_model"] == 1 and counts["train_model"] == 1
     assert counts["evaluation_figures"] == 7  # no training curves for an imported model
+
+
+def test_the_course_profile_imports_both_models_and_runs_only_its_methods(tmp_path):
+    write_tiles(tmp_path / "resources" / "hmt_dataset", per_class=(1, 1))
+    (tmp_path / "resources" / "models").mkdir(parents=True)
+    for name in ("HMT.h5", "MNIST1D.h5"):
+        (tmp_path / "resources" / "models" / name).write_bytes(b"placeholder")
+    configs = [str(REPO / "config" / name) for name in ("config.yaml", "course.yaml")]
+    run = snakemake(tmp_path, "-n", "--configfile", *configs)
+    assert run.returncode == 0, run.stderr
+    counts = job_counts(run.stdout)
+    assert counts["import_model"] == 2 and "train_model" not in counts
+    # its methods: sections replace the default lists: Grad-CAM and SISE, and RISE on HMT
+    assert counts["explain"] == 5 and counts["score"] == 5  # one shard each
+    assert "results/mnist1d/maps/sise/shard0.npz" in run.stdout
+    assert "results/mnist1d/maps/rise/" not in run.stdout
 
 
 @pytest.mark.workflow
