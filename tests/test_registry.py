@@ -107,7 +107,7 @@ def test_the_registry_loads_without_tensorflow():
 def test_methods_come_in_family_order_then_by_name():
     families = list(registry.FAMILIES)
     keys = [(families.index(s.family), s.display.lower()) for s in specs().values()]
-    assert keys == sorted(keys) and len(keys) == 17
+    assert keys == sorted(keys) and len(keys) == 19
     assert ordered(["random_map", "rise", "gradcam"]) == ["gradcam", "rise", "random_map"]
 
 
@@ -125,7 +125,7 @@ def test_config_mistakes_name_the_key_and_what_is_accepted():
     with pytest.raises(UserError, match=r"conv_rule: 'z' is not one of \['epsilon', 'zplus'"):
         check_parameters("lrp", {"conv_rule": "z"}, "config 'mnist1d: methods: lrp'")
     with pytest.raises(UserError, match=r"^config 'hmt: methods: rise': unknown attribution "
-                                        r"method 'gradcm'; known methods: ablationcam, gradcam, "):
+                                        r"method 'gradcm'; known methods: ablationcam, cam, gradcam, "):
         check_parameters("gradcm", {}, where)
     check_parameters("gradcam", None, where)
     check_parameters("sise", {"layers": ["a", "b"], "mu": 0.5}, where)

@@ -345,7 +345,7 @@ def test_a_model_file_that_does_not_load_is_named(tmp_path):
 @pytest.mark.parametrize("text, message", [
     ("mnist1d:\n  methods:\n    gradcamm: null\n",
      r"config 'mnist1d: methods: gradcamm': unknown attribution method 'gradcamm'; known "
-     r"methods: ablationcam, gradcam, "),
+     r"methods: ablationcam, cam, gradcam, "),
     ("hmt:\n  methods:\n    rise:\n      mask: 10\n",
      r"config 'hmt: methods: rise': method 'rise' has no parameter\(s\) mask; it accepts: masks"),
     ("hmt:\n  keep_fraction: 1.5\n", r"1\.5 is greater than the maximum of 1"),

@@ -1,3 +1,4 @@
+import copy
 import os
 import shutil
 import sys
@@ -5,7 +6,7 @@ from pathlib import Path
 
 import yaml
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import validate
+from snakemake.utils import update_config, validate
 
 REPO = Path(workflow.basedir).parent
 TEMPLATES = REPO / "report"
@@ -31,14 +32,25 @@ from vxai.runtime import derive_seed
 
 
 def select_methods():
-    """A `methods:` section in a --configfile selects the dataset's methods: it replaces the
-    default list instead of extending it, as Snakemake's key-by-key merge would."""
-    for path in workflow.overwrite_configfiles:
-        override = yaml.safe_load(Path(path).read_text()) or {}
-        for dataset in ("mnist1d", "hmt"):
-            selected = (override.get(dataset) or {}).get("methods")
-            if selected is not None:
-                config[dataset]["methods"] = selected
+    """With `replace_methods: true`, the `methods:` section of a dataset in a --configfile
+    selects the methods: it replaces the list of config.yaml instead of extending it key by
+    key, as Snakemake merges config files."""
+    sections = [
+        yaml.safe_load(Path(path).read_text()) or {}
+        for path in workflow.overwrite_configfiles
+    ]
+    for dataset in ("mnist1d", "hmt"):
+        selected = (
+            None  # the last replacing file's methods, extended by the files after it
+        )
+        for override in sections:
+            section = override.get(dataset) or {}
+            if section.get("replace_methods") and "methods" in section:
+                selected = copy.deepcopy(section["methods"])
+            elif selected is not None and section.get("methods"):
+                update_config(selected, section["methods"])
+        if selected is not None:
+            config[dataset]["methods"] = selected
 
 
 def check_methods():

@@ -2,6 +2,7 @@
 gradients, ReLU, upsampling to the input resolution); each variant supplies the channel
 weights."""
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -96,6 +97,57 @@ class GradientCAM(CAMExplainer):
             raise UserError(f"{self.name}: score must be 'logit' or 'probability', got {score!r}")
         self.score = score
         super().__init__(model, **kwargs)
+
+
+# layers after a CAM target layer that keep the class logit linear in its activations
+LINEAR_HEAD = (keras.layers.GlobalAveragePooling1D, keras.layers.GlobalAveragePooling2D,
+               keras.layers.Flatten, keras.layers.Reshape, keras.layers.Dropout,
+               keras.layers.InputLayer)
+
+
+def check_linear_head(model, layer):
+    """Stop unless every layer after `layer` up to the logits is linear (pooling by
+    averaging, flattening, dropout, linear Dense), naming the first one that is not."""
+    for part in head_after(model, layer).layers:
+        linear_dense = isinstance(part, keras.layers.Dense) and (
+            keras.activations.serialize(part.activation) in ("linear", None))
+        if not (linear_dense or isinstance(part, LINEAR_HEAD)):
+            raise UserError(
+                f"cam: layer '{part.name}' ({type(part).__name__}) after the target layer "
+                f"'{layer}' of model '{model.name}' is not linear, so the class logit does not "
+                "split over positions; choose a later layer (for example the last pooling "
+                "layer) or use gradcam")
+
+
+@register(
+    "cam",
+    family="cam",
+    display="CAM",
+    gap=(
+        "The first class activation map: which positions of the last feature maps the "
+        "class score is made of, exactly, for networks whose head is linear."
+    ),
+    how=(
+        "The class logit is linear in the target layer's activations (global average "
+        "pooling or flattening, then Dense), so it splits over positions: each position "
+        "gets the sum over channels of its activations times their weights for the class."
+    ),
+    reference="zhou2016cam",
+)
+class CAM(CAMExplainer):
+    """CAM (Zhou et al. 2016) for any linear head after the target layer: a GAP -> Dense
+    head gives sum_k w_kc A_k / positions, a Flatten -> Dense head sum_k W[(t,k),c] A[t,k].
+    Both are sum_k A[t,k] dS_c/dA[t,k], which this computes; no ReLU, so before upsampling
+    the map sums to the logit minus its value at zero activations (the bias)."""
+
+    def __init__(self, model, layer=None, **kwargs):
+        super().__init__(model, layer, **kwargs)
+        check_linear_head(self.model, self.layer)
+
+    def _compute(self, x, targets):
+        activations, _, grads = target_gradients(
+            lambda batch: self.graph(batch, training=False), x, targets)
+        return tf.reduce_sum(grads * activations, axis=-1)
 
 
 @register(
