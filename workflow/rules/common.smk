@@ -40,9 +40,8 @@ def select_methods():
         for path in workflow.overwrite_configfiles
     ]
     for dataset in ("mnist1d", "hmt"):
-        selected = (
-            None  # the last replacing file's methods, extended by the files after it
-        )
+        # the last replacing file's methods, extended by the files after it
+        selected = None
         for override in sections:
             section = override.get(dataset) or {}
             if section.get("replace_methods") and "methods" in section:
