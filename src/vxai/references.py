@@ -24,11 +24,13 @@ def bibliography(path, methods):
     """The BibTeX database at `path` plus the entries that `methods` carry in their
     registration; a method whose reference is in neither stops with its name and file."""
     text = Path(path).read_text()
+    keys = set(read_bibtex_text(text))
     for method in ordered(methods):
         found = spec(method)
-        if found.bibtex and found.reference not in read_bibtex_text(text):
+        if found.bibtex and found.reference not in keys:
             text += "\n" + found.bibtex.strip() + "\n"
-        if found.reference and found.reference not in read_bibtex_text(text):
+            keys |= set(read_bibtex_text(found.bibtex))
+        if found.reference and found.reference not in keys:
             raise UserError(f"method '{method}' ({found.path}) cites '{found.reference}', which "
                             f"is not in {path}; add the entry there or as the method's bibtex")
     return text
