@@ -74,8 +74,8 @@ def misclassified_figure(dataset, *, data, model_path, predictions, methods, sam
     """The most confidently misclassified test samples, each explained for the predicted and
     for the true class by every method in `methods` ({name: parameters})."""
     from vxai.maps import normalize01
-    from vxai.methods import get_method
     from vxai.models.loading import load_model
+    from vxai.stages.inputs import make_explainer
 
     predictions = pd.read_csv(predictions)
     wrong = predictions[~predictions["correct"]].sort_values("confidence", ascending=False,
@@ -87,7 +87,7 @@ def misclassified_figure(dataset, *, data, model_path, predictions, methods, sam
     predicted = predictions["predicted"].to_numpy()[picks]
     method_maps = {}
     for name in ordered(methods):
-        explainer = get_method(name)(model, seed=seed, **(methods[name] or {}))
+        explainer = make_explainer(name, model, data, seed=seed, **(methods[name] or {}))
         label = display(name)
         method_maps[f"{label}\npredicted"] = normalize01(explainer.explain(shown, predicted).maps)
         method_maps[f"{label}\ntrue"] = normalize01(explainer.explain(shown, y[picks]).maps)

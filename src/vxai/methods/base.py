@@ -28,6 +28,8 @@ class Explainer:
     # ("forward", counted by `self.scores` where the method streams masks through
     # MaskedScores) or passes of the layers after the target layer ("head")
     cost_kind = "gradient"
+    # the data split ("train" or "test") that `fit` must see before `explain`, or None
+    fit_split = None
 
     def __init__(self, model, batch_size=32, seed=0, **unknown):
         from vxai.models.loading import as_functional, batched_predictor
@@ -58,9 +60,22 @@ class Explainer:
         """Model passes of kind `cost_kind` that one map costs."""
         return 1
 
+    def fit(self, x, y, ids):
+        """Learn what the method needs from the `fit_split` split: model inputs `x`, labels
+        `y` and sample ids `ids` (methods with `fit_split = None` need nothing)."""
+        self.fitted = True
+
+    def _check_fitted(self):
+        if self.fit_split and not getattr(self, "fitted", False):
+            raise UserError(
+                f"method '{self.name}' needs the {self.fit_split} split: call "
+                f"fit(x, y, ids) with it before explain (the pipeline's stages do)"
+            )
+
     def explain(self, x, targets=None, progress=False, ids=None):
         """Explain `targets` (default: the predicted classes) for inputs `x`; `ids` name the
         samples in errors."""
+        self._check_fitted()
         x = np.asarray(x, dtype=np.float32)
         if targets is None:
             targets = self.predict(x).argmax(axis=1)

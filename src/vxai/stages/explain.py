@@ -5,8 +5,8 @@ import numpy as np
 from vxai.data.inputs import load_test_set, model_inputs
 from vxai.io import save_npz
 from vxai.maps import normalize01
-from vxai.methods import get_method
 from vxai.models.loading import load_model
+from vxai.stages.inputs import make_explainer
 
 
 def shard_indices(n_samples, n_shards, shard):
@@ -21,7 +21,8 @@ def explain_shard(data_path, model_path, method, method_params, test_samples, n_
     x, _, ids, _ = load_test_set(data_path, test_samples)
     part = shard_indices(len(ids), n_shards, shard)
     x = model_inputs(x[part], model.input_shape)  # only this shard's inputs are prepared
-    explainer = get_method(method)(model, batch_size=batch_size, seed=seed, **method_params)
+    explainer = make_explainer(method, model, data_path, batch_size=batch_size, seed=seed,
+                               **method_params)
     result = explainer.explain(x, progress=True, ids=ids[part])
     extras = {f"extra_{key}": value for key, value in result.extras.items()}
     save_npz(output, ids=ids[part], positions=part, targets=result.targets, maps=result.maps,

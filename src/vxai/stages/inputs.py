@@ -10,3 +10,19 @@ def prepared_test_subset(data_path, model, test_samples, n_picked=None):
     x, y, ids, class_names = load_test_set(data_path, test_samples)
     picked = subset_indices(len(x), n_picked)
     return model_inputs(x[picked], model.input_shape), y[picked], ids[picked], class_names
+
+
+def make_explainer(method, model, data_path, **params):
+    """The method's explainer for `model`, fitted on its `fit_split` of the dataset (at most
+    `fit_samples` evenly spaced samples of it) when it needs one."""
+    from vxai.data.inputs import load_arrays
+    from vxai.methods import get_method
+
+    explainer = get_method(method)(model, **params)
+    split = explainer.fit_split
+    if split:
+        keys = ["x", "y", "ids"] if split == "train" else ["x_test", "y_test", "ids_test"]
+        x, y, ids = load_arrays(data_path, keys).values()
+        picked = subset_indices(len(y), getattr(explainer, "fit_samples", None))
+        explainer.fit(model_inputs(x[picked], model.input_shape), y[picked], ids[picked])
+    return explainer

@@ -6,13 +6,12 @@ import pandas as pd
 from vxai.data.inputs import load_maps, load_test_support, subset_indices
 from vxai.errors import UserError
 from vxai.io import save_csv, save_npz
-from vxai.methods import get_method
 from vxai.metrics.curves import area, blurred, deletion_insertion
 from vxai.metrics.faithfulness import drop_increase
 from vxai.metrics.localization import localization_scores
 from vxai.metrics.sanity import cascading_randomization
 from vxai.models.loading import batched_predictor, load_model
-from vxai.stages.inputs import prepared_test_subset
+from vxai.stages.inputs import make_explainer, prepared_test_subset
 
 
 def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, batch_size, seed,
@@ -56,10 +55,9 @@ def sanity_check(data_path, model_path, method, method_params, test_samples, n_s
     """Cascading randomization of the model for one method on a few test samples."""
     model = load_model(model_path)
     x = prepared_test_subset(data_path, model, test_samples, n_samples)[0]
-    explainer = get_method(method)
-
-    def make(m):
-        return explainer(m, batch_size=batch_size, seed=seed, **method_params)
+    def make(m):  # a fitted method refits on each randomized model
+        return make_explainer(method, m, data_path, batch_size=batch_size, seed=seed,
+                              **method_params)
 
     rows = cascading_randomization(make, model, x, seed)
     save_csv(output, pd.DataFrame(rows), float_format="%.6g")
