@@ -17,7 +17,8 @@ FAST = {"integrated_gradients": {"steps": 16}, "smoothgrad": {"samples": 8},
         "rise": {"masks": 64, "cells": 4}, "occlusion": {"window": 3, "stride": 2},
         "lime": {"samples": 64, "segmentation": "grid"},
         "kernelshap": {"samples": 64, "segmentation": "grid"},
-        "counterfactual": {"steps": 20, "learning_rate": 0.05}}
+        "counterfactual": {"steps": 20, "learning_rate": 0.05},
+        "extremal_perturbation": {"steps": 10, "step": 2, "sigma": 3.0, "max_blur": 2.0}}
 
 
 def small_cnn(rank, use_bias=True, seed=0, pool="max", head="flatten"):
