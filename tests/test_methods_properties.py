@@ -41,11 +41,11 @@ def sample(model, n, seed=1):
 
 
 def ready(method, model, **params):
-    """The method's explainer, fitted on 24 samples labelled by the model if it needs data."""
+    """The method's explainer, fitted on 24 samples of every class in turn if it needs data."""
     explainer = get_method(method)(model, **params)
     if explainer.fit_split:
-        x = sample(model, 24, seed=7)
-        explainer.fit(x, model.predict(x, verbose=0).argmax(axis=1), np.arange(24))
+        explainer.fit(sample(model, 24, seed=7), np.arange(24) % model.output_shape[-1],
+                      np.arange(24))
     return explainer
 
 
