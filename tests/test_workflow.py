@@ -43,7 +43,7 @@ def test_dry_run_of_the_default_config_lists_every_job(tmp_path):
         "summarize_scores": 1, "appendix": 1, "all": 1,
         **({"appendix_pdf": 1} if tex_installed() else {}),  # report: pdf: auto
     }
-    assert methods == 38  # every registered method (the two baselines included), both datasets
+    assert methods == 44  # every registered method (the two baselines included), both datasets
     # with the course's inputs in resources/: no download, the HMT model is imported
     write_tiles(tmp_path / "resources" / "hmt_dataset", per_class=(1, 1))
     (tmp_path / "resources" / "models").mkdir(parents=True)
