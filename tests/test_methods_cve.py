@@ -35,9 +35,9 @@ def test_swaps_make_the_model_predict_the_counterfactual_class(rank, head):
     explainer, x, _ = fitted(model)
     result = explainer.explain(x[:6])
     extras = result.extras
-    assert extras["flipped"].any()
+    assert extras["counterfactual_success"].any()
     for i in range(6):
-        n = extras["edits"][i]
+        n = extras["edit_size"][i]
         query = explainer._feature_cells(x[i : i + 1])[0]
         distractor_id = extras["distractor"][i]
         distractor_x = x[int(distractor_id[1:])]
@@ -48,8 +48,8 @@ def test_swaps_make_the_model_predict_the_counterfactual_class(rank, head):
         logits = explainer.head(tf.constant(_uncells(swapped[None], explainer.spatial, 1)))
         predicted = int(np.argmax(logits))
         # the model itself, run on the edited features, agrees with the search's verdict
-        assert (predicted == extras["counterfactual_class"][i]) == extras["flipped"][i]
-        if extras["flipped"][i] and n > 1:  # greedy stops at the first swap that flips
+        assert (predicted == extras["counterfactual_class"][i]) == extras["counterfactual_success"][i]
+        if extras["counterfactual_success"][i] and n > 1:  # greedy stops at the first swap that flips
             swapped[extras["edit_query_cells"][i, n - 1]] = query[extras["edit_query_cells"][i, n - 1]]
             fewer = explainer.head(tf.constant(_uncells(swapped[None], explainer.spatial, 1)))
             assert int(np.argmax(fewer)) != extras["counterfactual_class"][i]

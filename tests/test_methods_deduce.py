@@ -46,9 +46,9 @@ def test_counterfactuals_reach_the_class_with_the_confidence(rank):
     assert (reached[success] >= 0.6).all() and (probs.argmax(axis=1)[success] == classes[success]).all()
     change = counterfactual - x
     np.testing.assert_allclose(result.maps, np.abs(change).sum(axis=-1), atol=1e-6)
-    assert (result.extras["changed_features"] == (change.reshape(len(x), -1) != 0).sum(axis=1)).all()
+    assert (result.extras["edit_size"] == (change.reshape(len(x), -1) != 0).sum(axis=1)).all()
     k = max(1, round(0.05 * x[0].size))
-    assert (result.extras["changed_features"] <= k * 200).all()
+    assert (result.extras["edit_size"] <= k * 200).all()
 
 
 def test_the_density_term_keeps_counterfactuals_nearer_the_data():

@@ -33,7 +33,8 @@ class Counterfactual(Explainer):
     predicted class). Adam with rate `learning_rate` for `steps` steps; the smallest
     change (elastic-net cost) that makes t the prediction is kept, then shrunk towards x by
     bisection while t stays predicted. `value_range` clips x + d. The map is |d| summed over
-    channels. Extras: the counterfactual class, success, and the counterfactual inputs."""
+    channels. Extras: the counterfactual class, success, the number of changed input values
+    (edit size) and the counterfactual inputs."""
 
     parameter_schema = {
         "learning_rate": {"type": "number", "exclusiveMinimum": 0},
@@ -123,6 +124,7 @@ class Counterfactual(Explainer):
         counterfactual = np.asarray(self._clip(x + delta))
         maps = np.abs(counterfactual - x).sum(axis=-1)
         return maps, {"counterfactual_class": classes, "counterfactual_success": success,
+                      "edit_size": (counterfactual != x).reshape(len(x), -1).sum(axis=1),
                       "counterfactual_input": counterfactual}
 
 
@@ -174,8 +176,9 @@ class CounterfactualVisualExplanation(Explainer):
     is precomputed by one matrix product, which makes the search exact and cheap; otherwise
     the head runs on every candidate swap (the paper's exhaustive search). Map: the swapped
     query cells, value (edits - order) / edits (first edit 1), upsampled bilinearly.
-    Extras: c', the distractor id, the number of edits, whether the decision flipped, and
-    the query and distractor cells in edit order (-1 padded)."""
+    Extras: c', the distractor id, the number of swaps (edit_size), whether the decision
+    flipped (counterfactual_success), and the query and distractor cells in edit order (-1
+    padded)."""
 
     fit_split = "test"
     parameter_schema = {
@@ -297,7 +300,7 @@ class CounterfactualVisualExplanation(Explainer):
         maps = np.asarray(upsample(layer_maps, tuple(self.model.input_shape[1:-1])))
         return maps, {"counterfactual_class": counter,
                       "distractor": np.array([self.distractors[c][0] for c in counter]),
-                      "edits": edits, "flipped": flipped,
+                      "edit_size": edits, "counterfactual_success": flipped,
                       "edit_query_cells": order_query, "edit_distractor_cells": order_distractor}
 
 
@@ -338,8 +341,8 @@ class DeDUCE(Explainer):
     |gradient| of log p(t | x) + density_weight * log N(features(x); mu_t, Sigma_t) / dims by
     `step_size` in the gradient's sign (clipped to `value_range`), until p(t | x) >=
     `confidence` and t is predicted, or for at most `max_steps` steps. Map: |x' - x| summed
-    over channels. Extras: t, success, the number of changed input values, and the
-    log-density of the features under the fitted class mixture before and after."""
+    over channels. Extras: t, success, the number of changed input values (edit_size), and
+    the log-density of the features under the fitted class mixture before and after."""
 
     fit_split = "train"
     parameter_schema = {
@@ -445,6 +448,6 @@ class DeDUCE(Explainer):
         change = current - x
         return np.abs(change).sum(axis=-1), {
             "counterfactual_class": classes, "counterfactual_success": done,
-            "changed_features": (change.reshape(len(x), -1) != 0).sum(axis=1),
+            "edit_size": (change.reshape(len(x), -1) != 0).sum(axis=1),
             "log_density_original": self.log_density(x),
             "log_density_counterfactual": self.log_density(current)}

@@ -20,7 +20,9 @@ from vxai.maps import normalize01
 VARIANTS = ("", "_exact", "_soft")
 LOCALIZATION = ("pointing_game", "relevance_mass", "template_iou")
 CURVES = ("deletion_auc", "insertion_auc")
-DIAGNOSTICS = ("completeness_error", "efficiency_error", "counterfactual_success")  # method checks
+# method self-checks, per-sample extras averaged where a method stores them
+DIAGNOSTICS = ("completeness_error", "efficiency_error", "counterfactual_success", "edit_size",
+               "area_error")
 
 
 def keep_mask(maps, k):
