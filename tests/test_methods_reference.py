@@ -4,6 +4,7 @@ separate process). Deterministic methods: max |difference| of [0, 1]-normalized 
 1e-4 unless CAPTUM_AGREEMENT says otherwise; seeded noisy methods (other noise draws than
 the reference's) and other interpolation conventions: Spearman rank correlation above 0.95."""
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -247,3 +248,29 @@ def test_extremal_perturbation_agrees_with_torchray(tmp_path):
     assert spearmanr(ours.ravel(), reference.ravel())[0] > 0.95
     both, either = (ours >= 0.5) & (reference >= 0.5), (ours >= 0.5) | (reference >= 0.5)
     assert both.sum() / either.sum() > 0.7
+
+
+def test_fullgrad_agrees_with_pytorch_grad_cam(tmp_path):
+    """pytorch-grad-cam's FullGrad (package grad-cam) on a torch copy of the same weights."""
+    if importlib.util.find_spec("pytorch_grad_cam") is None:  # imported only in its process
+        pytest.skip("pytorch-grad-cam (package grad-cam) is not installed")
+    from test_methods_properties import sample, small_cnn
+
+    model = small_cnn(2, head="gap")
+    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    arrays = {f"conv{i}_{part}": value for i, layer in enumerate(convs)
+              for part, value in zip(("kernel", "bias"), layer.get_weights())}
+    arrays["head_kernel"], arrays["head_bias"] = model.get_layer("head").get_weights()
+    np.savez(tmp_path / "weights.npz", **arrays)
+    x = sample(model, 4)
+    targets = model.predict(x, verbose=0).argmax(axis=1)
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "t.npy", targets)
+    run = subprocess.run(
+        [sys.executable, str(HERE / "gradcam_reference.py"), str(tmp_path / "weights.npz"),
+         str(tmp_path / "x.npy"), str(tmp_path / "t.npy"), str(tmp_path / "maps.npy")],
+        capture_output=True, text=True, env=dict(os.environ, CUDA_VISIBLE_DEVICES=""),
+        timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    ours = get_method("fullgrad")(model).explain(x, targets).maps
+    assert_agrees("pytorch-grad-cam", "small CNN", "fullgrad", ours, np.load(tmp_path / "maps.npy"))
