@@ -80,6 +80,8 @@ def test_smoke_run_renders_the_appendix(smoke_run):
     origin = "imported pretrained model" if inputs == "real" else "trained by this pipeline"
     assert origin in html
     assert not list(workdir.glob("results/**/.*tmp*")), "temporary files left behind"
+    # the size budget: galleries as JPEG keep the HTML light (18 MB with PNG galleries)
+    assert (workdir / "results" / "report" / "appendix.html").stat().st_size < 10_000_000
     assert (workdir / "results" / "report" / "appendix.tex").stat().st_size > 5_000
     if tex_installed():  # report: pdf: auto
         assert (workdir / "results" / "report" / "appendix.pdf").stat().st_size > 10_000

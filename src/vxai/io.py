@@ -54,11 +54,15 @@ def save_json(path, obj):
 
 
 def save_figure(path, fig, dpi=150):
-    """Save a matplotlib figure atomically and close it."""
+    """Save a matplotlib figure atomically and close it: PNG, or JPEG (quality 85, for the
+    large map galleries) when `path` ends in .jpg."""
     import matplotlib.pyplot as plt
 
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
+        if Path(path).suffix == ".jpg":
+            fig.savefig(tmp, dpi=dpi, bbox_inches="tight", pil_kwargs={"quality": 85})
+        else:
+            fig.savefig(tmp, dpi=dpi, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
 
 

@@ -97,7 +97,8 @@ def cases_gallery(cases, inputs, class_names, templates=None):
 
 def maps_gallery(inputs, titles, method_maps, templates=None):
     """Rows: the inputs, then one row per method; signals show the 1-D map as a filled curve
-    (with the class template in the first row), images the map overlaid as a heat map."""
+    (with the class template in the first row), images the map overlaid as a heat map with
+    one colour bar."""
     n = len(inputs)
     rows = 1 + len(method_maps)
     fig, axes = plt.subplots(rows, n, figsize=(1.7 * n, 1.5 * rows), squeeze=False)
@@ -123,7 +124,13 @@ def maps_gallery(inputs, titles, method_maps, templates=None):
             ax.set_xticks([])
             if col == 0:
                 ax.set_ylabel(method, fontsize=8)
-    fig.tight_layout()
+    if signal:
+        fig.tight_layout()
+        return fig
+    fig.tight_layout(rect=(0, 0, 0.92, 1))
+    scale = plt.cm.ScalarMappable(norm=plt.Normalize(0, 1), cmap="jet")
+    fig.colorbar(scale, cax=fig.add_axes((0.935, 0.35, 0.015, 0.3)),
+                 label="map value (each map scaled to [0, 1])")
     return fig
 
 

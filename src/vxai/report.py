@@ -26,9 +26,10 @@ PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn
             "jinja2", "pillow", "mnist1d", "vxai")
 
 
-def embed_png(path):
-    """A data URI holding the PNG, so the HTML is one self-contained file."""
-    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+def embed_image(path):
+    """A data URI holding the PNG or JPEG, so the HTML is one self-contained file."""
+    kind = "jpeg" if Path(path).suffix == ".jpg" else "png"
+    return f"data:image/{kind};base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
 
 
 def gpu_names():
@@ -142,7 +143,7 @@ def _dataset_section(name, files, methods, folder, html_folder):
         "title": TITLES[name],
         "metrics": metrics,
         "model": info,
-        "figures": {key: embed_png(path) for key, path in figures.items()},
+        "figures": {key: embed_image(path) for key, path in figures.items()},
         "figure_paths": {key: os.path.relpath(path, folder) for key, path in figures.items()},
         "methods": methods,
         "ranked": pd.read_csv(files["ranked"]).query("kind == 'unordered'").head(5)
@@ -233,7 +234,7 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         "provenance": provenance(config),
         "checksums": input_checksums(files["manifest"],
                                      [files["datasets"][d]["info"] for d in datasets]),
-        "faithfulness_plot": embed_png(files["faithfulness_plot"]),
+        "faithfulness_plot": embed_image(files["faithfulness_plot"]),
         "faithfulness_plot_path": os.path.relpath(files["faithfulness_plot"], folder),
     }
 

@@ -10,6 +10,13 @@ from snakemake.utils import update_config, validate
 
 REPO = Path(workflow.basedir).parent
 TEMPLATES = REPO / "report"
+# the appendix's figures of each dataset; the map galleries are JPEG to keep the HTML light
+FIGURES = {
+    "gallery": "maps_gallery.jpg",
+    "deletion_insertion": "curves.png",
+    "misclassified": "misclassified.jpg",
+    "convergence": "convergence.png",
+}
 
 # The workflow and its jobs import the library from this checkout, also inside conda
 # environments (--sdm conda) and on cluster nodes, which inherit PYTHONPATH.
@@ -247,12 +254,6 @@ def appendix_files():
         "confusions_ranked.csv",
         "cases.csv",
     ]
-    figures = {
-        "gallery": "maps_gallery",
-        "deletion_insertion": "curves",
-        "misclassified": "misclassified",
-        "convergence": "convergence",
-    }
     return {
         "html_template": str(TEMPLATES / "appendix.html.j2"),
         "latex_template": str(TEMPLATES / "appendix.tex.j2"),
@@ -273,8 +274,8 @@ def appendix_files():
                     Path(path).stem: path for path in eval_figures(dataset)
                 },
                 "figures": {
-                    key: f"results/{dataset}/figures/{name}.png"
-                    for key, name in figures.items()
+                    key: f"results/{dataset}/figures/{name}"
+                    for key, name in FIGURES.items()
                 },
                 "sanity": {
                     method: f"results/{dataset}/sanity/{method}.csv"

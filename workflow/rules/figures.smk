@@ -6,7 +6,7 @@ rule maps_gallery:
         predictions="results/{dataset}/eval/predictions.csv",
     output:
         report(
-            "results/{dataset}/figures/maps_gallery.png",
+            "results/{dataset}/figures/maps_gallery.jpg",
             caption="../report/maps_gallery.rst",
             category="Tasks 2 and 3: explanations",
             subcategory=dataset_title,
@@ -62,7 +62,7 @@ rule misclassified_figure:
         predictions="results/{dataset}/eval/predictions.csv",
     output:
         report(
-            "results/{dataset}/figures/misclassified.png",
+            "results/{dataset}/figures/misclassified.jpg",
             caption="../report/misclassified.rst",
             category="Task 4: faithfulness",
             subcategory=dataset_title,

@@ -27,9 +27,9 @@ rule appendix_pdf:
         bib="results/report/references.bib",
         figures=[path for dataset in DATASETS for path in eval_figures(dataset)]
         + expand(
-            "results/{dataset}/figures/{figure}.png",
+            "results/{dataset}/figures/{figure}",
             dataset=DATASETS,
-            figure=["maps_gallery", "curves", "misclassified", "convergence"],
+            figure=FIGURES.values(),
         )
         + ["results/summary/faithfulness.png"],
     output:
