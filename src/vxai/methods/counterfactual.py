@@ -13,6 +13,13 @@ from vxai.models.graph import head_after, logits_tensor, resolve_layer
 from vxai.models.loading import compiled_forward
 
 
+def most_likely_other(probs, targets):
+    """Per row of class probabilities, the most likely class other than `targets`."""
+    probs = np.array(probs, dtype=np.float64)
+    probs[np.arange(len(probs)), targets] = -np.inf
+    return probs.argmax(axis=1).astype(np.int32)
+
+
 @register(
     "counterfactual",
     family="counterfactual",
@@ -78,12 +85,6 @@ class Counterfactual(Explainer):
     def _predicts(self, x, classes):
         return self._logits(tf.constant(self._clip(x))).numpy().argmax(axis=1) == classes
 
-    def counterfactual_classes(self, x, targets):
-        """The most likely class other than each explained one."""
-        probs = self.predict(x)
-        probs[np.arange(len(x)), targets] = -np.inf
-        return probs.argmax(axis=1).astype(np.int32)
-
     def search(self, x, classes):
         """(best change, success) for a batch; Adam on the change, keeping the cheapest
         change that reaches the class."""
@@ -118,7 +119,7 @@ class Counterfactual(Explainer):
         return (high.reshape(shape) * delta).astype(np.float32)
 
     def explain_batch(self, x, targets):
-        classes = self.counterfactual_classes(x, targets)
+        classes = most_likely_other(self.predict(x), targets)
         delta, success = self.search(x, classes)
         delta = self.shrink(x, delta, classes, success)
         counterfactual = np.asarray(self._clip(x + delta))
@@ -181,6 +182,7 @@ class CounterfactualVisualExplanation(Explainer):
     padded)."""
 
     fit_split = "test"
+    cost_kind = "forward"  # one pass to the layer; the swaps cost no model pass on a linear head
     parameter_schema = {
         "layer": {"type": ["string", "null"],
                   "description": "feature layer; null for the last layer with a spatial output"},
@@ -277,9 +279,7 @@ class CounterfactualVisualExplanation(Explainer):
         return edits_query, edits_distractor, flipped
 
     def explain_batch(self, x, targets):
-        probs = self.predict(x)
-        probs[np.arange(len(x)), targets] = -np.inf
-        counter = probs.argmax(axis=1).astype(np.int32)
+        counter = most_likely_other(self.predict(x), targets)
         queries = self._feature_cells(x)
         distractors = {c: self._feature_cells(self.distractors[c][1][None])[0]
                        for c in set(counter.tolist())}
@@ -373,12 +373,16 @@ class DeDUCE(Explainer):
     def passes_per_map(self):
         return self.max_steps
 
+    def features(self, x):
+        """Penultimate features (n, dims), float64, `batch_size` inputs at a time."""
+        return np.concatenate([self._features(tf.constant(x[s : s + self.batch_size])).numpy()
+                               for s in range(0, len(x), self.batch_size)]).astype(np.float64)
+
     def fit(self, x, y, ids):
         """Fit the class-conditional Gaussians to the penultimate features of `x`."""
         from sklearn.mixture import GaussianMixture
 
-        features = np.concatenate([self._features(tf.constant(x[s : s + self.batch_size])).numpy()
-                                   for s in range(0, len(x), self.batch_size)]).astype(np.float64)
+        features = self.features(x)
         classes = self.model.output_shape[-1]
         self.gaussians = []
         for c in range(classes):
@@ -386,8 +390,8 @@ class DeDUCE(Explainer):
             if len(members) < 2:
                 raise UserError(f"deduce: the training split has {len(members)} sample(s) of "
                                 f"class {c}; a class density needs at least 2")
-            self.gaussians.append(GaussianMixture(1, covariance_type="full",
-                                                  reg_covar=self.reg_covar).fit(members))
+            self.gaussians.append(GaussianMixture(1, covariance_type="full", reg_covar=self.reg_covar,
+                                                  random_state=0).fit(members))
         self.log_prior = np.log(np.bincount(y, minlength=classes) / len(y))
         self.means = tf.constant(np.stack([g.means_[0] for g in self.gaussians]), tf.float32)
         self.cholesky = tf.constant(np.stack([g.precisions_cholesky_[0] for g in self.gaussians]),
@@ -405,8 +409,7 @@ class DeDUCE(Explainer):
 
     def log_density(self, x):
         """log of the class mixture's density (priors from the fitted labels) at x's features."""
-        features = np.concatenate([self._features(tf.constant(x[s : s + self.batch_size])).numpy()
-                                   for s in range(0, len(x), self.batch_size)]).astype(np.float64)
+        features = self.features(x)
         per_class = np.stack([g.score_samples(features) for g in self.gaussians], 1)
         return np.logaddexp.reduce(per_class + self.log_prior, axis=1)
 
@@ -432,7 +435,7 @@ class DeDUCE(Explainer):
             if done.all():
                 break
             grad = grad.numpy().reshape(len(x), -1)
-            picked = np.argsort(-np.abs(grad), axis=1, kind="stable")[:, :k]
+            picked = np.argpartition(-np.abs(grad), k - 1, axis=1)[:, :k]  # the k largest
             moves = self.step_size * np.sign(np.take_along_axis(grad, picked, axis=1))
             moves[done] = 0.0
             np.put_along_axis(flat, picked, np.take_along_axis(flat, picked, axis=1) + moves, axis=1)
@@ -441,9 +444,7 @@ class DeDUCE(Explainer):
         return current, done
 
     def explain_batch(self, x, targets):
-        probs = self.predict(x)
-        probs[np.arange(len(x)), targets] = -np.inf
-        classes = probs.argmax(axis=1).astype(np.int32)
+        classes = most_likely_other(self.predict(x), targets)
         current, done = self.search(x, classes)
         change = current - x
         return np.abs(change).sum(axis=-1), {
