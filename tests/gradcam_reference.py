@@ -1,9 +1,9 @@
-"""Run pytorch-grad-cam's FullGrad on a torch copy of a small Keras CNN (own process).
+"""Run pytorch-grad-cam's FullGrad on a torch copy of a sequential Keras CNN (own process).
 
-Usage: python gradcam_reference.py WEIGHTS.npz INPUTS.npy TARGETS.npy OUT.npy
-WEIGHTS.npz holds the Keras model's conv0/conv1 kernels and biases and the head's, for the
-architecture conv(3x3, same) - ReLU - max-pool 2 - conv(3x3, same) - ReLU - global average
-pool - Dense (logits); INPUTS are (n, h, w, channels). OUT.npy gets the maps (n, h, w).
+Usage: python gradcam_reference.py LAYERS.npz INPUTS.npy TARGETS.npy OUT.npy
+LAYERS.npz holds `kinds` (per layer: conv, pool, gap or dense; convolutions 'same'-padded
+with ReLU, pooling 2 x 2 max, the Dense layer's logits last) and `kernel{i}`/`bias{i}` for
+the i-th conv or dense layer; INPUTS are (n, h, w, channels). OUT.npy gets the maps (n, h, w).
 
 pytorch-grad-cam imports torchvision, whose PyPI build does not load with the project's CPU
 torch; FullGrad uses none of it, so stand-in modules take its place for the import.
@@ -41,17 +41,32 @@ class GlobalAverage(torch.nn.Module):
         return x.mean(dim=(2, 3))
 
 
-def main(weights, inputs, targets, output):
+def torch_copy(layers):
+    """The torch Sequential equal to the Keras layers described in LAYERS.npz."""
+    modules, weighted = [], 0
+    for kind in layers["kinds"]:
+        if kind == "pool":
+            modules.append(torch.nn.MaxPool2d(2))
+        elif kind == "gap":
+            modules.append(GlobalAverage())
+        else:
+            kernel, bias = layers[f"kernel{weighted}"], layers[f"bias{weighted}"]
+            weighted += 1
+            if kind == "conv":
+                modules += [conv(kernel, bias), torch.nn.ReLU()]
+            else:
+                dense = torch.nn.Linear(*kernel.shape)
+                dense.weight.data, dense.bias.data = torch.tensor(kernel.T), torch.tensor(bias)
+                modules.append(dense)
+    return torch.nn.Sequential(*modules).eval()
+
+
+def main(layers, inputs, targets, output):
     stand_in_torchvision()
     from pytorch_grad_cam import FullGrad
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
 
-    w = np.load(weights)
-    head = torch.nn.Linear(*w["head_kernel"].shape)
-    head.weight.data, head.bias.data = torch.tensor(w["head_kernel"].T), torch.tensor(w["head_bias"])
-    model = torch.nn.Sequential(conv(w["conv0_kernel"], w["conv0_bias"]), torch.nn.ReLU(),
-                                torch.nn.MaxPool2d(2), conv(w["conv1_kernel"], w["conv1_bias"]),
-                                torch.nn.ReLU(), GlobalAverage(), head).eval()
+    model = torch_copy(np.load(layers))
     x = torch.tensor(np.load(inputs)).permute(0, 3, 1, 2)
     cam = FullGrad(model=model, target_layers=[])
     maps = cam(input_tensor=x, targets=[ClassifierOutputTarget(int(t)) for t in np.load(targets)])

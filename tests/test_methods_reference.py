@@ -250,27 +250,40 @@ def test_extremal_perturbation_agrees_with_torchray(tmp_path):
     assert both.sum() / either.sum() > 0.7
 
 
-def test_fullgrad_agrees_with_pytorch_grad_cam(tmp_path):
-    """pytorch-grad-cam's FullGrad (package grad-cam) on a torch copy of the same weights."""
+def torch_layers(model):
+    """LAYERS.npz contents for gradcam_reference.py: the model's layers in order."""
+    kinds, arrays = [], {}
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.Conv2D | keras.layers.Dense):
+            kernel, bias = layer.get_weights()
+            arrays[f"kernel{len(arrays) // 2}"], arrays[f"bias{len(arrays) // 2}"] = kernel, bias
+            kinds.append("conv" if isinstance(layer, keras.layers.Conv2D) else "dense")
+        elif isinstance(layer, keras.layers.MaxPooling2D):
+            kinds.append("pool")
+        elif isinstance(layer, keras.layers.GlobalAveragePooling2D):
+            kinds.append("gap")
+    return {"kinds": np.array(kinds), **arrays}
+
+
+@pytest.mark.parametrize("name", ["small", "hmt"])
+def test_fullgrad_agrees_with_pytorch_grad_cam(name, tmp_path):
+    """pytorch-grad-cam's FullGrad (package grad-cam) on a torch copy of the same weights:
+    a small CNN built here and the HMT VGG-7 (FullGrad there is for images only)."""
     if importlib.util.find_spec("pytorch_grad_cam") is None:  # imported only in its process
         pytest.skip("pytorch-grad-cam (package grad-cam) is not installed")
     from test_methods_properties import sample, small_cnn
 
-    model = small_cnn(2, head="gap")
-    convs = [layer for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
-    arrays = {f"conv{i}_{part}": value for i, layer in enumerate(convs)
-              for part, value in zip(("kernel", "bias"), layer.get_weights())}
-    arrays["head_kernel"], arrays["head_bias"] = model.get_layer("head").get_weights()
-    np.savez(tmp_path / "weights.npz", **arrays)
-    x = sample(model, 4)
+    model = small_cnn(2, head="gap") if name == "small" else project_model("hmt")
+    np.savez(tmp_path / "layers.npz", **torch_layers(model))
+    x = sample(model, 4) if name == "small" else inputs_for(model, 2)
     targets = model.predict(x, verbose=0).argmax(axis=1)
     np.save(tmp_path / "x.npy", x)
     np.save(tmp_path / "t.npy", targets)
     run = subprocess.run(
-        [sys.executable, str(HERE / "gradcam_reference.py"), str(tmp_path / "weights.npz"),
+        [sys.executable, str(HERE / "gradcam_reference.py"), str(tmp_path / "layers.npz"),
          str(tmp_path / "x.npy"), str(tmp_path / "t.npy"), str(tmp_path / "maps.npy")],
         capture_output=True, text=True, env=dict(os.environ, CUDA_VISIBLE_DEVICES=""),
         timeout=600)
     assert run.returncode == 0, run.stderr[-3000:]
     ours = get_method("fullgrad")(model).explain(x, targets).maps
-    assert_agrees("pytorch-grad-cam", "small CNN", "fullgrad", ours, np.load(tmp_path / "maps.npy"))
+    assert_agrees("pytorch-grad-cam", name, "fullgrad", ours, np.load(tmp_path / "maps.npy"))
