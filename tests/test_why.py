@@ -43,3 +43,43 @@ def test_sentences_name_ties_soft_masking_and_the_random_map():
 def test_ties_inside_the_interval_need_no_sentence():
     overall = pd.DataFrame([row("mnist1d", "occlusion", 7.0, 4.7, 9.4, 0.25, 5.5, 8.0)])
     assert why_these_numbers(overall, {"mnist1d": 0.3})[0]["notes"] == []
+
+
+def test_the_course_profile_goes_beside_with_the_settings_that_differ():
+    from vxai.why import course_comparison
+
+    ours = pd.DataFrame([row("hmt", "gradcam", 63.2, 59.0, 67.0, 0.90, 63.2, 70.0),
+                         row("hmt", "rise", 45.0, 40.0, 50.0, 0.90, 45.0, 60.0),
+                         row("mnist1d", "gradcam", 30.0, 28.0, 32.0, 0.30, 30.0, 31.0)])
+    theirs = pd.DataFrame([row("hmt", "gradcam", 50.3, 46.5, 54.3, 0.90, 50.3, 60.0),
+                           row("mnist1d", "gradcam", 42.5, 40.0, 45.0, 0.27, 42.0, 44.0)])
+    for frame in (ours, theirs):
+        frame["increase_pct"] = 20.0
+    default = {"hmt": {"methods": {"gradcam": {"layer": None}, "rise": {"masks": 50}}},
+               "mnist1d": {"methods": {"gradcam": {"layer": None}}}}
+    course = {"hmt": {"methods": {"gradcam": {"layer": "max_pooling2d_1",
+                                              "score": "probability", "upsample": "cubic"}}},
+              "mnist1d": {"methods": {"gradcam": {"layer": None}}}}
+    origins = {"hmt": ("imported", "imported"), "mnist1d": ("trained", "imported")}
+    rows = {(r["dataset"], r["method"]): r
+            for r in course_comparison(ours, theirs, default, course, origins)}
+    assert set(rows) == {("hmt", "gradcam"), ("mnist1d", "gradcam")}  # RISE: only here
+    assert rows["hmt", "gradcam"]["course_drop_pct"] == 50.3
+    assert rows["hmt", "gradcam"]["differences"] == [
+        "layer: None -> max_pooling2d_1", "score: logit -> probability",
+        "upsample: bilinear -> cubic"]
+    assert rows["mnist1d", "gradcam"]["differences"] == ["model: trained -> imported"]
+
+
+def test_the_course_profile_replaces_or_updates_the_default_methods():
+    from vxai.why import profile_config
+
+    base = {"mnist1d": {"keep_fraction": 0.3, "methods": {"gradcam": {"layer": None},
+                                                          "rise": {"masks": 50}}},
+            "hmt": {"methods": {"rise": {"masks": 50, "cells": 7}}}}
+    profile = {"mnist1d": {"replace_methods": True, "methods": {"gradcam": {"score": "probability"}}},
+               "hmt": {"methods": {"rise": {"masks": 1000}}}}
+    merged = profile_config(base, profile)
+    assert merged["mnist1d"]["methods"] == {"gradcam": {"score": "probability"}}
+    assert merged["mnist1d"]["keep_fraction"] == 0.3
+    assert merged["hmt"]["methods"] == {"rise": {"masks": 1000, "cells": 7}}

@@ -20,7 +20,7 @@ from vxai.data import TITLES
 from vxai.io import atomic_path, file_sha256
 from vxai.methods.registry import ordered, spec
 from vxai.references import bibliography, read_bibtex_text
-from vxai.why import why_these_numbers
+from vxai.why import course_comparison, profile_config, why_these_numbers
 
 PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn", "matplotlib",
             "jinja2", "pillow", "mnist1d", "vxai")
@@ -209,10 +209,19 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
             labels, axis=0).set_axis(labels, axis=1)
     references = read_bibtex_text(bibtex)
     overall = faithfulness.query("subset == 'all'")
-    why = why_these_numbers(
-        overall.assign(display=overall["method"], title=overall["dataset"],
-                       method=overall["key"], dataset=overall["dataset_key"]),
-        {d: config[d]["keep_fraction"] for d in datasets})
+    keyed = overall.assign(display=overall["method"], title=overall["dataset"],
+                           method=overall["key"], dataset=overall["dataset_key"])
+    why = why_these_numbers(keyed, {d: config[d]["keep_fraction"] for d in datasets})
+    course = []
+    if files.get("course"):  # a course-profile run's numbers beside these
+        theirs = pd.read_csv(files["course"]["faithfulness"]).query("subset == 'all'")
+        base, profile = (yaml.safe_load(Path(files["course"][key]).read_text())
+                         for key in ("base_config", "config"))
+        course_config = profile_config(base, profile)
+        origins = {d: tuple(json.loads(Path(info).read_text())["origin"] for info in
+                            (files["datasets"][d]["info"], files["course"]["info"][d]))
+                   for d in datasets}
+        course = course_comparison(keyed, theirs, config, course_config, origins)
     timings = {label: benchmark_seconds(path) for label, path in files["benchmarks"].items()}
 
     def section(dataset):
@@ -228,6 +237,7 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         "timings": timings,
         "faithfulness": faithfulness.to_dict("records"),
         "why": why,
+        "course": course,
         "win_rates": win_rates,
         "sanity": _sanity_rows({d: files["datasets"][d]["sanity"] for d in datasets}, config),
         "keep_fraction": {TITLES[d]: config[d]["keep_fraction"] for d in datasets},

@@ -46,3 +46,57 @@ def why_these_numbers(overall, keep_fractions):
                          "notes": notes(row, keep_fractions[dataset], FEATURES[dataset],
                                         baseline)})
     return rows
+
+
+def _settings(dataset_config, method):
+    """A method's parameters in one run: the registry's defaults, then the config's values."""
+    from vxai.methods.registry import spec
+
+    return {**spec(method).params, **(dataset_config.get("methods", {}).get(method) or {})}
+
+
+def profile_config(base, profile):
+    """Per dataset, the settings of a run of `base` (config.yaml) with the --configfile
+    `profile`: the profile's methods replace the base's where it sets replace_methods, and
+    update them otherwise, as the workflow merges them."""
+    merged = {}
+    for dataset in FEATURES:
+        ours, theirs = base.get(dataset) or {}, profile.get(dataset) or {}
+        methods = {} if theirs.get("replace_methods") else dict(ours.get("methods") or {})
+        for method, params in (theirs.get("methods") or {}).items():
+            methods[method] = {**(methods.get(method) or {}), **(params or {})}
+        merged[dataset] = {**ours, **theirs, "methods": methods}
+    return merged
+
+
+def conventions_that_differ(default, course, dataset, method, origins):
+    """'key: default value -> course value' for every setting of `method` on `dataset` that
+    differs between the two runs' configs, after the model's origin when `origins` (this
+    run's, the course run's) differ."""
+    found = [f"model: {origins[0]} -> {origins[1]}"] if origins[0] != origins[1] else []
+    ours, theirs = _settings(default[dataset], method), _settings(course[dataset], method)
+    for key in sorted(set(ours) | set(theirs)):
+        if ours.get(key) != theirs.get(key):
+            found.append(f"{key}: {ours.get(key)} -> {theirs.get(key)}")
+    return found
+
+
+def course_comparison(overall, course_overall, default, course, origins):
+    """Rows for the methods both runs scored (overall rows of faithfulness.csv keyed by
+    `dataset` and `method` as in `why_these_numbers`): both Drop% with their intervals and
+    the conventions that differ; `origins`: {dataset: (this run's model origin, the course
+    run's)}."""
+    theirs = {(r["dataset"], r["method"]): r for r in course_overall.to_dict("records")}
+    rows = []
+    for row in overall.to_dict("records"):
+        other = theirs.get((row["dataset"], row["method"]))
+        if other is None:
+            continue
+        rows.append({**row, "course_drop_pct": other["drop_pct"],
+                     "course_drop_pct_lo": other["drop_pct_lo"],
+                     "course_drop_pct_hi": other["drop_pct_hi"],
+                     "course_increase_pct": other["increase_pct"],
+                     "differences": conventions_that_differ(
+                         default, course, row["dataset"], row["method"],
+                         origins[row["dataset"]])})
+    return rows

@@ -246,6 +246,22 @@ def explain_benchmarks(dataset, method):
     ]
 
 
+def course_files():
+    """The files of a course-profile run the appendix compares with (report: course_results),
+    or None."""
+    folder = config["report"].get("course_results")
+    if not folder:
+        return None
+    return {
+        "faithfulness": f"{folder}/summary/faithfulness.csv",
+        "base_config": str(REPO / "config" / "config.yaml"),
+        "config": str(REPO / "config" / "course.yaml"),
+        "info": {
+            dataset: f"{folder}/models/{dataset}_info.json" for dataset in DATASETS
+        },
+    }
+
+
 def appendix_files():
     """Every file the appendix reads, by what it is (see vxai.report.render_appendix)."""
     evaluation_tables = ["predictions.csv", "metrics.json", "confusion.csv"]
@@ -263,6 +279,7 @@ def appendix_files():
         "faithfulness_plot": "results/summary/faithfulness.png",
         "manifest": "results/data/hmt_manifest.csv",
         "benchmarks": benchmark_files(),
+        "course": course_files(),
         "datasets": {
             dataset: {
                 "metrics": f"results/{dataset}/eval/metrics.json",
