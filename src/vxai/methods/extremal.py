@@ -150,6 +150,10 @@ class ExtremalPerturbation(Explainer):
         return self.masks(tf.constant(parameters)).numpy(), pyramid
 
     def explain_batch(self, x, targets):
-        masks = self.optimize(x, targets)[0]
+        # the smooth max-pooling holds positions x neighbours values per mask and sample:
+        # optimize a few samples at a time so that it stays near 64 M values (HMT: 5 tiles)
+        chunk = max(1, int(64e6 // (len(self.areas) * int(np.prod(self.weights.shape)))))
+        masks = np.concatenate([self.optimize(x[s : s + chunk], targets[s : s + chunk])[0]
+                                for s in range(0, len(x), chunk)])
         achieved = (masks >= 0.5).reshape(len(x), len(self.areas), -1).mean(axis=-1)
         return masks.sum(axis=1), {"area_error": np.abs(achieved - self.areas).max(axis=1)}
