@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from conftest import REPO, SMOKE, SNAKEFILE, provide_hmt_inputs, snakemake, write_tiles
+from vxai.methods.registry import specs
 
 pytestmark = pytest.mark.workflow
 
@@ -89,11 +90,15 @@ def test_a_method_parameter_reruns_only_that_methods_jobs(smoke_run):
 
 def test_editing_a_method_module_reruns_only_that_methods_jobs(smoke_run):
     workdir = smoke_run[0]
+    # the module holds the counterfactual, the counterfactual visual explanation and DeDUCE
+    module = [name for name, found in specs().items()
+              if found.module == "vxai.methods.counterfactual"]
+    assert sorted(module) == ["counterfactual", "cve", "deduce"]
     with edited(REPO / "src" / "vxai" / "methods" / "counterfactual.py", "\n# edited by a test\n"):
         jobs = planned_jobs(workdir)
     assert jobs == REPORT_JOBS | {
-        (rule, f"dataset={d}, method=counterfactual" + (", shard=0" if rule == "explain" else ""))
-        for rule in ("explain", "score") for d in ("mnist1d", "hmt")
+        (rule, f"dataset={d}, method={m}" + (", shard=0" if rule == "explain" else ""))
+        for rule in ("explain", "score") for d in ("mnist1d", "hmt") for m in module
     } | {(figure, f"dataset={d}") for figure in ("maps_gallery", "curves_figure")
          for d in ("mnist1d", "hmt")}
 
