@@ -273,7 +273,10 @@ def test_interrupted_runs_resume_and_reproduce_an_uninterrupted_run(smoke_run, t
     configs = lean_config(tmp_path / "lean.yaml")
 
     first = start(workdir, configs)
-    victim = wait_for(lambda: running_job(first, ".explain.py"))
+    # an explain job once the MNIST-1D model exists: HMT explain jobs can start before the
+    # MNIST-1D data and model are done, and the kill would then stop those too
+    trained = workdir / "results" / "models" / "mnist1d.keras"
+    victim = wait_for(lambda: trained.exists() and running_job(first, ".explain.py"))
     victim.send_signal(signal.SIGKILL)
     assert first.wait(timeout=600) != 0
 

@@ -172,7 +172,8 @@ class CounterfactualVisualExplanation(Explainer):
     replaced by distractor cells (each cell used once, as the paper's permutation), that
     make the model predict c', the most likely class other than the explained one. The
     distractor is the test sample of class c' the model gives the highest probability of
-    c' (`fit` on the test split; of all test samples if none is of class c'). Greedy search, each step the swap that maximizes
+    c' (`fit` on the test split, or `fit_samples` evenly spaced samples of it; of all of
+    them if none is of class c'). Greedy search, each step the swap that maximizes
     log p(c'): when the layers after `layer` are linear, every swap's effect on the logits
     is precomputed by one matrix product, which makes the search exact and cheap; otherwise
     the head runs on every candidate swap (the paper's exhaustive search). Map: the swapped
@@ -187,13 +188,16 @@ class CounterfactualVisualExplanation(Explainer):
         "layer": {"type": ["string", "null"],
                   "description": "feature layer; null for the last layer with a spatial output"},
         "max_edits": {"type": ["integer", "null"], "minimum": 1},
+        "fit_samples": {"type": ["integer", "null"], "minimum": 1},
     }
 
-    def __init__(self, model, layer=None, cell_size=1, max_edits=None, **kwargs):
+    def __init__(self, model, layer=None, cell_size=1, max_edits=None, fit_samples=None,
+                 **kwargs):
         super().__init__(model, **kwargs)
         self.layer = resolve_layer(self.model, layer).name
         self.cell_size = int(cell_size)
         self.max_edits = None if max_edits is None else int(max_edits)
+        self.fit_samples = None if fit_samples is None else int(fit_samples)
         output = self.model.get_layer(self.layer).output
         self.spatial = tuple(output.shape[1:-1])
         if any(s % self.cell_size for s in self.spatial):

@@ -48,8 +48,8 @@ def blur_pyramid(x, levels, max_blur):
     display="Extremal Perturbation",
     gap=(
         "RISE and occlusion average over masks chosen at random; extremal perturbations "
-        "optimize the mask itself, under a fixed area, so there is no trade-off weight to "
-        "tune."
+        "optimize the mask itself, at fixed areas instead of trading area against the "
+        "score."
     ),
     how=(
         "Finds, for each of a few areas, the smooth mask of that area whose preserved region "

@@ -1,5 +1,7 @@
 """The test inputs every model stage starts from."""
 
+import functools
+
 from vxai.data.inputs import load_test_set, model_inputs, subset_indices
 
 
@@ -12,17 +14,26 @@ def prepared_test_subset(data_path, model, test_samples, n_picked=None):
     return model_inputs(x[picked], model.input_shape), y[picked], ids[picked], class_names
 
 
+@functools.lru_cache(maxsize=2)
+def split_inputs(data_path, split, limit, input_shape):
+    """(model inputs, labels, ids) of at most `limit` evenly spaced samples of a split; kept
+    in memory, so that the sanity check's fits on each randomized model read it once."""
+    from vxai.data.inputs import load_arrays
+
+    keys = ["x", "y", "ids"] if split == "train" else ["x_test", "y_test", "ids_test"]
+    x, y, ids = load_arrays(data_path, keys).values()
+    picked = subset_indices(len(y), limit)
+    return model_inputs(x[picked], input_shape), y[picked], ids[picked]
+
+
 def make_explainer(method, model, data_path, **params):
     """The method's explainer for `model`, fitted on its `fit_split` of the dataset (at most
     `fit_samples` evenly spaced samples of it) when it needs one."""
-    from vxai.data.inputs import load_arrays
     from vxai.methods import get_method
 
     explainer = get_method(method)(model, **params)
-    split = explainer.fit_split
-    if split:
-        keys = ["x", "y", "ids"] if split == "train" else ["x_test", "y_test", "ids_test"]
-        x, y, ids = load_arrays(data_path, keys).values()
-        picked = subset_indices(len(y), getattr(explainer, "fit_samples", None))
-        explainer.fit(model_inputs(x[picked], model.input_shape), y[picked], ids[picked])
+    if explainer.fit_split:
+        explainer.fit(*split_inputs(str(data_path), explainer.fit_split,
+                                    getattr(explainer, "fit_samples", None),
+                                    tuple(model.input_shape)))
     return explainer
