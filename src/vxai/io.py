@@ -21,9 +21,12 @@ def file_sha256(path):
 
 @contextlib.contextmanager
 def atomic_path(path):
-    """Yield a temporary path beside `path` (same suffix); rename it to `path` on success."""
+    """Yield a temporary path beside `path` (same suffix); rename it to `path` on success.
+    Temporary files of earlier writers of `path` that no longer run (killed with SIGKILL, or
+    by the out-of-memory killer) are removed first."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_orphans(path)
     tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
     try:
         yield tmp
@@ -31,6 +34,23 @@ def atomic_path(path):
     finally:
         if tmp.exists():
             tmp.unlink()
+
+
+def _remove_orphans(path):
+    for tmp in path.parent.glob(f".{path.stem}.tmp-*{path.suffix}"):
+        pid = tmp.name[len(f".{path.stem}.tmp-"):len(tmp.name) - len(path.suffix)]
+        if pid.isdigit() and not _running(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _running(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def save_npz(path, compress=True, **arrays):

@@ -3,6 +3,7 @@
 import contextlib
 import hashlib
 import os
+import signal
 import sys
 
 from vxai.errors import UserError
@@ -21,13 +22,23 @@ def log_to(path):
 
 @contextlib.contextmanager
 def report_errors():
-    """Turn a `UserError` into one clear line in the log, without a traceback, and exit 1."""
+    """Turn a `UserError` into one clear line in the log, without a traceback, and exit 1.
+    A SIGTERM (Snakemake or the cluster stopping the job) ends the process through Python's
+    exit path, so the atomic writers remove their temporary files."""
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         yield
     except UserError as err:
         message = f"ERROR: {err}"
         print(message, file=sys.stderr, flush=True)
         raise SystemExit(1) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _exit_on_sigterm(signum, frame):
+    print("Stopped by SIGTERM.", file=sys.stderr, flush=True)
+    raise SystemExit(128 + signum)
 
 
 def derive_seed(base_seed, *keys):
