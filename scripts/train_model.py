@@ -16,4 +16,5 @@ with report_errors():
         snakemake.output.model,
         snakemake.output.history,
         snakemake.output.info,
+        snakemake.params.seed,
     )

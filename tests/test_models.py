@@ -119,3 +119,18 @@ def test_hmt_training_recipe_runs_and_records_history(tmp_path):
     assert load_model(model_path).input_shape == (None, 32, 32, 3)
     info = json.loads(info_path.read_text())
     assert info["origin"] == "trained" and info["epochs"] == 2
+
+
+def test_the_validation_split_holds_out_every_class_of_sorted_labels():
+    """The HMT training tiles come sorted by class: the held-out tenth has every class in
+    proportion (Keras' last tenth would be one class), and the draw is seeded."""
+    from vxai.models.training import validation_split
+
+    y = np.repeat(np.arange(8), [500, 600, 550, 560, 570, 580, 590, 54])
+    kept, held = validation_split(y, 0.1, seed=3)
+    assert len(np.intersect1d(kept, held)) == 0 and len(kept) + len(held) == len(y)
+    assert np.bincount(y[held]).tolist() == [50, 60, 55, 56, 57, 58, 59, 5]
+    again = validation_split(y, 0.1, seed=3)[1]
+    assert np.array_equal(held, again)
+    assert not np.array_equal(held, validation_split(y, 0.1, seed=4)[1])
+    assert len(validation_split(y, 0.0)[1]) == 0

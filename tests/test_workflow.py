@@ -3,6 +3,8 @@
 import re
 import subprocess
 import sys
+import zipfile
+from pathlib import Path
 
 import pytest
 import yaml
@@ -40,7 +42,7 @@ def test_dry_run_of_the_default_config_lists_every_job(tmp_path):
         "hmt_download": 1, "mnist1d_data": 1, "hmt_data": 1, "train_model": 2, "evaluate": 2,
         "explain": shards, "evaluation_figures": 8, "maps_gallery": 2, "curves_figure": 2,
         "misclassified_figure": 2, "budget_convergence": 2, "score": methods,
-        "summarize_scores": 1, "appendix": 1, "all": 1,
+        "summarize_scores": 1, "appendix": 1, "explorer": 1, "all": 1,
         **({"appendix_pdf": 1} if tex_installed() else {}),  # report: pdf: auto
     }
     assert methods == 44  # every registered method (the two baselines included), both datasets
@@ -85,10 +87,17 @@ def test_smoke_run_renders_the_appendix(smoke_run):
     assert (workdir / "results" / "report" / "appendix.tex").stat().st_size > 5_000
     if tex_installed():  # report: pdf: auto
         assert (workdir / "results" / "report" / "appendix.pdf").stat().st_size > 10_000
-    report = snakemake(workdir, "--report", "results/report/workflow-report.html", *configs)
+    # a zip: a pure-HTML report cannot hold the explorer's folder
+    report = snakemake(workdir, "--report", "results/report/workflow-report.zip", *configs)
     assert report.returncode == 0, report.stderr[-3000:]
-    page = (workdir / "results" / "report" / "workflow-report.html").read_text()
+    with zipfile.ZipFile(workdir / "results" / "report" / "workflow-report.zip") as archive:
+        names = archive.namelist()
+        page = archive.read("workflow-report/report.html").decode()
     assert len(page) > 10_000
+    explorer = [Path(name).parent for name in names if name.endswith("/index.html")]
+    assert len(explorer) == 1  # the explorer with its data scripts and tile files beside it
+    assert {explorer[0] / "hmt.js", explorer[0] / "mnist1d.js", explorer[0] / "hmt" / "0.jpg"} \
+        <= {Path(name) for name in names}
     # labels by the names people read, not config keys
     assert all(name in page for name in ("MNIST-1D", "Grad-CAM", "Integrated Gradients"))
 

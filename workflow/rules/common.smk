@@ -262,6 +262,31 @@ def course_files():
     }
 
 
+def explorer_files():
+    """{dataset: the files the explorer reads} (see vxai.explorer.dataset_data)."""
+    return {
+        dataset: {
+            "data": f"results/data/{dataset}.npz",
+            "predictions": f"results/{dataset}/eval/predictions.csv",
+            "maps": maps_by_method(dataset),
+            "scores": score_tables_by_dataset()[dataset],
+        }
+        for dataset in DATASETS
+    }
+
+
+def explorer_datasets():
+    """{dataset: the arguments of vxai.explorer.dataset_data}."""
+    return {
+        dataset: {
+            **files,
+            "keep_fraction": config[dataset]["keep_fraction"],
+            "test_samples": config[dataset]["test_samples"],
+        }
+        for dataset, files in explorer_files().items()
+    }
+
+
 def appendix_files():
     """Every file the appendix reads, by what it is (see vxai.report.render_appendix)."""
     evaluation_tables = ["predictions.csv", "metrics.json", "confusion.csv"]

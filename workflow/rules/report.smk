@@ -48,3 +48,30 @@ rule appendix_pdf:
         "pdflatex -interaction=nonstopmode -halt-on-error appendix.tex && "
         "pdflatex -interaction=nonstopmode -halt-on-error appendix.tex) "
         "> ../../{log} 2>&1"
+
+
+rule explorer:
+    input:
+        code("explorer.py"),
+        paths_in(explorer_files()),
+        template=TEMPLATES / "explorer.html.j2",
+    output:
+        report(
+            directory("results/report/explorer"),
+            htmlindex="index.html",
+            caption="../report/explorer.rst",
+            category="Tasks 2 and 3: explanations",
+            labels=labels(page="map explorer"),
+        ),
+    log:
+        "logs/report/explorer.log",
+    conda:
+        "../envs/vxai.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+    params:
+        datasets=explorer_datasets(),
+        template=TEMPLATES / "explorer.html.j2",
+    script:
+        "../../scripts/explorer.py"

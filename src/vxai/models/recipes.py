@@ -7,7 +7,7 @@ from vxai.io import atomic_path, save_csv, save_json
 from vxai.models import architectures
 from vxai.io import file_sha256
 from vxai.models.loading import check_shapes, load_model
-from vxai.models.training import fit
+from vxai.models.training import fit, validation_split
 
 # the inputs and classes of each dataset's model: (spatial rank, channels, classes)
 MODEL_SHAPES = {"mnist1d": (1, 1, 10), "hmt": (2, 3, 8)}
@@ -30,7 +30,7 @@ def _save_model(model, path):
 
 
 def train_for_dataset(dataset, data_path, train, input_size, model_path, history_path,
-                      info_path):
+                      info_path, seed=0):
     """Build and train `dataset`'s model from `train` settings; write the model, its
     per-epoch history and an info JSON."""
     data = load_arrays(data_path)
@@ -43,10 +43,13 @@ def train_for_dataset(dataset, data_path, train, input_size, model_path, history
     else:
         model = architectures.vgg7(input_size, len(data["class_names"]), train["weight_decay"])
         augment = hmt_augmentation(**train.get("augment", {}))
-    x = model_inputs(data["x"], model.input_shape)
+    kept, held = validation_split(data["y"], train["validation_split"], seed)
+    validation = None
+    if len(held):
+        validation = (model_inputs(data["x"][held], model.input_shape), data["y"][held])
     history = fit(
-        model, x, data["y"], train["epochs"], train["batch_size"], train["learning_rate"],
-        train["validation_split"], augment,
+        model, model_inputs(data["x"][kept], model.input_shape), data["y"][kept],
+        train["epochs"], train["batch_size"], train["learning_rate"], validation, augment,
     )
     print(history.to_string(index=False))
     _save_model(model, model_path)

@@ -1,6 +1,7 @@
 """Training with plain SGD and cross-entropy on the softmax output; history as a table."""
 
 import keras
+import numpy as np
 import pandas as pd
 
 # no timings here: outputs must be identical across reruns (the log and benchmark keep them)
@@ -16,15 +17,24 @@ def compile_sgd(model, learning_rate):
     )
 
 
-def fit(model, x, y, epochs, batch_size, learning_rate, validation_split=0.1, augment=None):
-    """Train on (x, y) holding out the last `validation_split` as Keras does; return history.
+def validation_split(y, fraction, seed=0):
+    """(train, validation) positions: a seeded draw of `fraction` of every class, so the
+    held-out samples have the classes' proportions whatever the order of `y` (the HMT
+    training tiles come sorted by class, and Keras' last-`fraction` split would hold out
+    one class)."""
+    rng = np.random.default_rng(seed)
+    held = [rng.permutation(np.flatnonzero(y == c))[: int(round(fraction * np.sum(y == c)))]
+            for c in np.unique(y)]
+    held = np.sort(np.concatenate(held)) if held else np.array([], dtype=int)
+    return np.setdiff1d(np.arange(len(y)), held), held
 
-    `augment` is an optional Keras layer applied to training batches only.
-    """
+
+def fit(model, x_train, y_train, epochs, batch_size, learning_rate, validation=None,
+        augment=None):
+    """Train on (x_train, y_train), reporting the loss and accuracy on `validation` (a pair
+    x, y) after each epoch; return the per-epoch history. `augment` is an optional Keras
+    layer applied to training batches only."""
     compile_sgd(model, learning_rate)
-    n_val = int(len(x) * validation_split)
-    x_train, y_train = x[: len(x) - n_val], y[: len(y) - n_val]
-    validation = (x[len(x) - n_val :], y[len(y) - n_val :]) if n_val else None
     if augment is None:
         result = model.fit(
             x_train, y_train, batch_size=batch_size, epochs=epochs, shuffle=True,
