@@ -147,3 +147,15 @@ def test_the_explorer_in_headless_chromium(smoke_run):
         driver.quit()
     for name in ("explorer-list.png", "explorer-sample.png"):
         assert (report / name).stat().st_size > 10_000
+
+
+def test_maps_are_coloured_in_evenly_spaced_levels_from_end_to_end():
+    from vxai.explorer import colormap, coloured
+
+    table = colormap()
+    codes = np.arange(256, dtype=np.uint8)
+    shown = coloured(codes, levels=64)
+    assert (shown[0] == table[0]).all() and (shown[255] == table[255]).all()
+    levels = table[np.round(np.arange(64) * 255 / 63).astype(int)]
+    assert {tuple(c) for c in shown} == {tuple(c) for c in levels}
+    assert (coloured(codes, levels=256) == table).all()

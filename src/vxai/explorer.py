@@ -2,7 +2,8 @@
 browses every explained test sample with every method's map and per-sample scores.
 
 On images, each sample has three small files beside the page: the tile (JPEG), every
-method's [0, 1]-normalized map coloured as in the galleries at MAP_SIDE x MAP_SIDE, and the
+method's [0, 1]-normalized map coloured as in the galleries at MAP_SIDE x MAP_SIDE in
+MAP_LEVELS colours (a third of the bytes of 256, and no visible banding), and the
 pixels the Drop rule zeroes (opaque black, the kept ones transparent) at the map's full size,
 both as lossless WebP sprites with the methods stacked top to bottom. On signals every
 point travels in the page's data script, the map in 8 bits."""
@@ -24,6 +25,7 @@ from vxai.metrics.faithfulness import keep_mask
 from vxai.methods.registry import FAMILIES, display, ordered, spec
 
 MAP_SIDE = 56
+MAP_LEVELS = 64
 COLORMAP = "jet"  # the galleries' colours
 SCORES = ("drop", "increase", "kept_fraction", "deletion_auc", "insertion_auc")
 
@@ -42,6 +44,12 @@ def to_bytes(maps01, side=None):
                                       .resize((side, side), Image.Resampling.BOX))
                            for m in maps01])
     return np.round(255 * maps01).astype(np.uint8)
+
+
+def coloured(codes, levels=MAP_LEVELS):
+    """uint8 maps coloured by the colour map, in `levels` evenly spaced colours."""
+    steps = np.round(np.arange(levels) * 255 / (levels - 1)).astype(np.uint8)
+    return colormap()[steps[codes.astype(np.int64) * levels // 256]]
 
 
 def save_webp(path, array):
@@ -114,10 +122,10 @@ def dataset_data(dataset, folder, *, data, predictions, maps, scores, keep_fract
         kept.append(keep_mask(loaded["maps"], keep_fraction))
         codes.append(to_bytes(loaded["maps_normalized"], None if signal else MAP_SIDE))
     rho, out["pairs"] = rank_correlations(codes)
-    out["rankCorrelation"] = np.round(rho, 4).tolist()
+    out["rankCorrelation"] = np.round(rho, 3).tolist()
     if signal:
         out["inputs"] = np.round(x, 4).tolist()
-        out["maps"] = np.stack(codes, axis=1).tolist()  # (sample, method, point)
+        out["maps"] = [[m[i].tobytes().hex() for m in codes] for i in range(len(ids))]
         out["kept"] = [["".join("1" if k else "0" for k in m[i]) for m in kept]
                        for i in range(len(ids))]
         support = load_test_support(data, test_samples)
@@ -127,10 +135,9 @@ def dataset_data(dataset, folder, *, data, predictions, maps, scores, keep_fract
         out["mapSide"], out["fullSide"] = MAP_SIDE, int(kept[0].shape[1])
         files = Path(folder) / dataset
         files.mkdir(parents=True)
-        lut = colormap()
         for i, tile in enumerate(x):
             Image.fromarray(tile).save(files / f"{i}.jpg", format="JPEG", quality=85)
-            save_webp(files / f"{i}.maps.webp", lut[np.concatenate([c[i] for c in codes])])
+            save_webp(files / f"{i}.maps.webp", coloured(np.concatenate([c[i] for c in codes])))
             save_webp(files / f"{i}.kept.webp", removed_overlay(np.concatenate([k[i] for k in kept])))
     return out
 
