@@ -13,4 +13,7 @@ with report_errors():
         snakemake.output.faithfulness,
         snakemake.output.comparison,
         snakemake.output.figure,
+        snakemake.output.ranks,
+        snakemake.output.agreement,
+        snakemake.output.agreement_figure,
     )

@@ -46,6 +46,7 @@ def scores_table(rng, class_names, n=20):
         table["drop" + variant] = rng.uniform(0, 1, n)
         table["increase" + variant] = rng.random(n) < 0.3
     table["deletion_auc"], table["insertion_auc"] = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
+    table["sparseness"], table["complexity"] = rng.uniform(0, 1, n), rng.uniform(0, 3, n)
     return table
 
 
@@ -111,13 +112,16 @@ def appendix_fixture(folder, methods=METHODS):
             files["benchmarks"][f"{dataset}/explain/{method}_shard0"] = str(bench)
     summary = {name: str(results / "summary" / file) for name, file in [
         ("faithfulness", "faithfulness.csv"), ("comparison", "method_comparison.csv"),
-        ("figure", "faithfulness.png")]}
+        ("figure", "faithfulness.png"), ("ranks", "metric_ranks.csv"),
+        ("agreement", "metric_agreement.csv"), ("agreement_figure", "metric_agreement.png")]}
     summarize_scores(score_tables, 0, **summary)
     manifest = results / "data" / "hmt_manifest.csv"
     manifest.parent.mkdir(parents=True)
     manifest.write_text("id,split,label,sha256\nt0,test,0,abc\n")
     files.update(faithfulness=summary["faithfulness"], comparison=summary["comparison"],
-                 faithfulness_plot=summary["figure"], manifest=str(manifest))
+                 faithfulness_plot=summary["figure"], manifest=str(manifest),
+                 ranks=summary["ranks"], agreement=summary["agreement"],
+                 agreement_plot=summary["agreement_figure"])
     return files, config, results / "report"
 
 

@@ -155,6 +155,22 @@ def drop_increase_bars(summary):
     return fig
 
 
+def metric_agreement(taus):
+    """Kendall's tau between every pair of metrics over the methods, one heatmap per dataset;
+    `taus`: {dataset title: (metric names, square tau array)}."""
+    fig, axes = plt.subplots(1, len(taus), figsize=(4.6 * len(taus), 4.2), squeeze=False)
+    for ax, (title, (names, tau)) in zip(axes[0], taus.items()):
+        image = ax.imshow(tau, cmap="RdBu", vmin=-1, vmax=1)
+        ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)
+        ax.set_yticks(range(len(names)), names, fontsize=7)
+        for (i, j), value in np.ndenumerate(tau):
+            if i != j and value == value:
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=6)
+        ax.set_title(f"{title}: Kendall's tau over the methods", fontsize=9)
+    fig.colorbar(image, ax=list(axes[0]), shrink=0.8)
+    return fig
+
+
 def budget_convergence(table):
     """Per method against the budget of masks or samples: Drop% with its 95 % interval, and
     the rank correlation of the maps of two runs with different seeds."""

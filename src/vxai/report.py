@@ -17,6 +17,8 @@ import pandas as pd
 import yaml
 
 from vxai.data import TITLES
+from vxai.metrics.agreement import METRICS, disagreement_sentence, random_beats_most
+from vxai.metrics.agreement import name as metric_name
 from vxai.io import atomic_path, file_sha256
 from vxai.methods.registry import ordered, spec
 from vxai.references import bibliography, read_bibtex_text
@@ -196,6 +198,25 @@ def _with_names(table):
                         dataset=table["dataset_key"].map(TITLES))
 
 
+def metrics_agreement(ranks_path, agreement_path, config):
+    """Per dataset title: each method's rank under each metric (methods in the registry's
+    order, metrics by the names people read), the disagreement sentence and the metrics
+    under which the random map beats most methods."""
+    ranks, taus = pd.read_csv(ranks_path), pd.read_csv(agreement_path)
+    found = {}
+    for dataset, part in ranks.groupby("dataset", sort=False):
+        names = ordered(config[dataset]["methods"])
+        table = part.pivot(index="method", columns="metric", values="rank")
+        table = table[[m for m in METRICS if m in table]]
+        table = table.reindex(index=names).set_axis([spec(m).display for m in names], axis=0)
+        found[TITLES[dataset]] = {
+            "ranks": table.set_axis([metric_name(m) for m in table.columns], axis=1),
+            "sentence": disagreement_sentence(taus.query("dataset == @dataset")),
+            "flagged": [metric_name(m) for m in random_beats_most(part)],
+        }
+    return found
+
+
 def appendix_context(files, config, datasets, folder, html_folder, bibtex):
     """Everything the appendix templates show, read from the pipeline's outputs."""
     faithfulness = _with_names(pd.read_csv(files["faithfulness"]))
@@ -208,6 +229,7 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         win_rates[TITLES[dataset]] = table.reindex(index=names, columns=names).set_axis(
             labels, axis=0).set_axis(labels, axis=1)
     references = read_bibtex_text(bibtex)
+    agreement = metrics_agreement(files["ranks"], files["agreement"], config)
     overall = faithfulness.query("subset == 'all'")
     keyed = overall.assign(display=overall["method"], title=overall["dataset"],
                            method=overall["key"], dataset=overall["dataset_key"])
@@ -239,6 +261,9 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         "why": why,
         "course": course,
         "win_rates": win_rates,
+        "agreement": agreement,
+        "agreement_plot": embed_image(files["agreement_plot"]),
+        "agreement_plot_path": os.path.relpath(files["agreement_plot"], folder),
         "sanity": _sanity_rows({d: files["datasets"][d]["sanity"] for d in datasets}, config),
         "keep_fraction": {TITLES[d]: config[d]["keep_fraction"] for d in datasets},
         "provenance": provenance(config),

@@ -31,7 +31,7 @@ rule appendix_pdf:
             dataset=DATASETS,
             figure=FIGURES.values(),
         )
-        + ["results/summary/faithfulness.png"],
+        + ["results/summary/faithfulness.png", "results/summary/metric_agreement.png"],
     output:
         "results/report/appendix.pdf",
     log:

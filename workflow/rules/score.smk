@@ -68,6 +68,24 @@ rule summarize_scores:
             category="Task 4: faithfulness",
             labels=labels(figure="Drop% and Increase%"),
         ),
+        ranks=report(
+            "results/summary/metric_ranks.csv",
+            caption="../report/metric_ranks.rst",
+            category="Task 4: faithfulness",
+            labels=labels(table="each method's rank under each metric"),
+        ),
+        agreement=report(
+            "results/summary/metric_agreement.csv",
+            caption="../report/metric_agreement.rst",
+            category="Task 4: faithfulness",
+            labels=labels(table="Kendall's tau between the metrics"),
+        ),
+        agreement_figure=report(
+            "results/summary/metric_agreement.png",
+            caption="../report/metric_agreement.rst",
+            category="Task 4: faithfulness",
+            labels=labels(figure="Kendall's tau between the metrics"),
+        ),
     log:
         "logs/summary/faithfulness.log",
     conda:

@@ -6,6 +6,7 @@ import pandas as pd
 from vxai.data.inputs import load_maps, load_test_support, subset_indices
 from vxai.errors import UserError
 from vxai.io import save_csv, save_npz
+from vxai.metrics.complexity import complexity, sparseness
 from vxai.metrics.curves import area, blurred, deletion_insertion
 from vxai.metrics.faithfulness import drop_increase
 from vxai.metrics.localization import localization_scores
@@ -38,6 +39,7 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     table["correct"] = classes == y
     for key in sorted(k for k in maps if k.startswith("extra_") and maps[k].ndim == 1):
         table[key.removeprefix("extra_")] = maps[key]  # per-sample extras; arrays stay in the maps
+    table["sparseness"], table["complexity"] = sparseness(maps["maps"]), complexity(maps["maps"])
     if curves is not None:
         table["deletion_auc"], table["insertion_auc"] = np.nan, np.nan
         _score_curves(predict, x, probs, maps["maps"], classes, curves, batch_size, table,
