@@ -19,6 +19,7 @@ with report_errors():
         snakemake.output.scores,
         dict(snakemake.params.curves),
         snakemake.output.curves,
+        dict(snakemake.params.correlation),
     )
     sanity_check(
         snakemake.input.data,

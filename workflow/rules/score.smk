@@ -36,6 +36,9 @@ rule score:
         batch_size=lambda wildcards: config[wildcards.dataset]["batch_size"],
         seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method, "score"),
         curves=lambda wildcards: config[wildcards.dataset]["curves"],
+        correlation=lambda wildcards: config[wildcards.dataset][
+            "faithfulness_correlation"
+        ],
         method_params=lambda wildcards: config[wildcards.dataset]["methods"][
             wildcards.method
         ]

@@ -14,6 +14,7 @@ METRICS = {
     "increase_pct": ("Increase%", True),
     "deletion_auc": ("deletion AUC", False),
     "insertion_auc": ("insertion AUC", True),
+    "faithfulness_correlation": ("faithfulness correlation", True),
     "pointing_game": ("pointing game", True),
     "relevance_mass": ("relevance mass", True),
     "template_iou": ("template IoU", True),

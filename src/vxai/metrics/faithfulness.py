@@ -21,6 +21,7 @@ VARIANTS = ("", "_exact", "_soft")
 LOCALIZATION = ("pointing_game", "relevance_mass", "template_iou")
 CURVES = ("deletion_auc", "insertion_auc")
 COMPLEXITY = ("sparseness", "complexity")
+CORRELATION = ("faithfulness_correlation",)
 # method self-checks, per-sample extras averaged where a method stores them
 DIAGNOSTICS = ("completeness_error", "efficiency_error", "counterfactual_success", "edit_size",
                "area_error")
@@ -103,7 +104,7 @@ def summarize(scores, seed=0):
             low, high = bootstrap_ci(values, seed=seed)
             row[f"{name}_lo"], row[f"{name}_hi"] = 100 * low, 100 * high
     row["mean_kept_fraction"] = float(scores["kept_fraction"].mean()) if len(scores) else float("nan")
-    for column in LOCALIZATION + CURVES + COMPLEXITY + DIAGNOSTICS:  # NaN where one does not apply
+    for column in LOCALIZATION + CURVES + CORRELATION + COMPLEXITY + DIAGNOSTICS:  # NaN: n/a
         row[column] = float(scores[column].mean()) if column in scores and len(scores) else float("nan")
     return row
 

@@ -7,18 +7,21 @@ from vxai.data.inputs import load_maps, load_test_support, subset_indices
 from vxai.errors import UserError
 from vxai.io import save_csv, save_npz
 from vxai.metrics.complexity import complexity, sparseness
+from vxai.metrics.correlation import faithfulness_correlation, random_subsets
 from vxai.metrics.curves import area, blurred, deletion_insertion
 from vxai.metrics.faithfulness import drop_increase
 from vxai.metrics.localization import localization_scores
 from vxai.metrics.sanity import cascading_randomization
 from vxai.models.loading import batched_predictor, load_model
+from vxai.runtime import derive_seed
 from vxai.stages.inputs import make_explainer, prepared_test_subset
 
 
 def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, batch_size, seed,
-                 output, curves=None, curves_output=None):
-    """Per-sample Drop/Increase (and, with `curves` settings, deletion/insertion areas) of
-    one method's maps on the test subset; the curves themselves go to `curves_output`."""
+                 output, curves=None, curves_output=None, correlation=None):
+    """Per-sample Drop/Increase, sparseness and complexity of one method's maps on the test
+    subset; with `curves` settings, deletion/insertion areas (the curves themselves go to
+    `curves_output`); with `correlation` settings, the faithfulness correlation."""
     model = load_model(model_path)
     x, y, ids, class_names = prepared_test_subset(data_path, model, test_samples)
     maps = load_maps(map_paths)
@@ -44,6 +47,9 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
         table["deletion_auc"], table["insertion_auc"] = np.nan, np.nan
         _score_curves(predict, x, probs, maps["maps"], classes, curves, batch_size, table,
                       curves_output)
+    if correlation is not None:
+        _score_correlation(predict, x, probs, maps["maps"], classes, correlation, batch_size,
+                           derive_seed(seed, "faithfulness_correlation"), table)
     support = load_test_support(data_path, test_samples)
     if support is not None and np.isfinite(support).all():
         for key, values in localization_scores(maps["maps"], support).items():
@@ -78,3 +84,13 @@ def _score_curves(predict, x, probs, maps, classes, settings, batch_size, table,
     table.loc[picked, "insertion_auc"] = area(insertion, fractions)
     save_npz(output, positions=picked, fractions=fractions, deletion=deletion,
              insertion=insertion)
+
+
+def _score_correlation(predict, x, probs, maps, classes, settings, batch_size, seed, table):
+    picked = subset_indices(len(x), settings["samples"])
+    n_features = int(np.prod(np.shape(maps)[1:]))
+    subsets = random_subsets(np.random.default_rng(seed), settings["runs"], len(picked),
+                             n_features, settings["subset_size"])
+    table["faithfulness_correlation"] = np.nan
+    table.loc[picked, "faithfulness_correlation"] = faithfulness_correlation(
+        predict, x[picked], maps[picked], classes[picked], subsets, batch_size, probs[picked])

@@ -1,0 +1,42 @@
+"""Faithfulness correlation (Bhatt et al. 2020): does the map's mass on a random subset of
+features predict how much the class probability drops when that subset is removed?"""
+
+import numpy as np
+
+from vxai.metrics.faithfulness import masked_inputs
+
+
+def random_subsets(rng, runs, n_samples, n_features, size):
+    """(runs, n_samples, size) feature positions: a draw without replacement per run and
+    sample."""
+    size = min(size, n_features)
+    return np.stack([np.argpartition(rng.random((n_samples, n_features)), size - 1,
+                                     axis=1)[:, :size] for _ in range(runs)])
+
+
+def faithfulness_correlation(predict, x, maps, classes, subsets, batch_size=64, probs=None):
+    """Per sample, the Pearson correlation over the runs of `subsets` (random_subsets)
+    between the sum of the map over a subset and the drop of the class probability when
+    every channel of those features is zeroed; NaN where either is constant.
+    `predict(batch) -> probabilities`; `probs` are those of `x` if already known."""
+    n, shape = len(x), np.shape(maps)[1:]
+    flat_maps = np.asarray(maps, dtype=np.float64).reshape(n, -1)
+    base = (predict(x) if probs is None else probs)[np.arange(n), classes]
+    drops = np.empty((len(subsets), n))
+    for run, subset in enumerate(subsets):
+        for start in range(0, n, batch_size):
+            part = slice(start, start + batch_size)
+            keep = np.ones((len(x[part]), flat_maps.shape[1]), dtype=bool)
+            np.put_along_axis(keep, subset[part], False, axis=1)
+            scores = predict(masked_inputs(x[part], keep.reshape((-1, *shape))))
+            drops[run, part] = base[part] - scores[np.arange(len(keep)), classes[part]]
+    sums = np.take_along_axis(flat_maps[None], subsets, axis=2).sum(axis=2)  # (runs, n)
+    return _pearson(sums, drops)
+
+
+def _pearson(a, b):
+    """Column-wise Pearson correlation of (runs, n) arrays; NaN where either is constant."""
+    a, b = a - a.mean(axis=0), b - b.mean(axis=0)
+    scale = np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0))
+    return np.divide((a * b).sum(axis=0), scale, out=np.full(a.shape[1], np.nan),
+                     where=scale > 1e-300)
