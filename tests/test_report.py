@@ -47,6 +47,7 @@ def scores_table(rng, class_names, n=20):
         table["increase" + variant] = rng.random(n) < 0.3
     table["deletion_auc"], table["insertion_auc"] = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
     table["sparseness"], table["complexity"] = rng.uniform(0, 1, n), rng.uniform(0, 3, n)
+    table["faithfulness_correlation"] = np.where(np.arange(n) % 2, rng.uniform(-1, 1, n), np.nan)
     return table
 
 

@@ -106,6 +106,9 @@ def summarize(scores, seed=0):
     row["mean_kept_fraction"] = float(scores["kept_fraction"].mean()) if len(scores) else float("nan")
     for column in LOCALIZATION + CURVES + CORRELATION + COMPLEXITY + DIAGNOSTICS:  # NaN: n/a
         row[column] = float(scores[column].mean()) if column in scores and len(scores) else float("nan")
+    for column in CORRELATION + COMPLEXITY:  # with intervals over the samples that have them
+        values = scores[column].dropna() if column in scores else []
+        row[f"{column}_lo"], row[f"{column}_hi"] = bootstrap_ci(values, seed=seed)
     return row
 
 
