@@ -158,7 +158,8 @@ def drop_increase_bars(summary):
 def metric_agreement(taus):
     """Kendall's tau between every pair of metrics over the methods, one heatmap per dataset;
     `taus`: {dataset title: (metric names, square tau array)}."""
-    fig, axes = plt.subplots(1, len(taus), figsize=(4.6 * len(taus), 4.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(taus), figsize=(5.6 * len(taus), 5.0), squeeze=False,
+                             layout="constrained")
     for ax, (title, (names, tau)) in zip(axes[0], taus.items()):
         image = ax.imshow(tau, cmap="RdBu", vmin=-1, vmax=1)
         ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)
