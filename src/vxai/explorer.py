@@ -3,7 +3,7 @@ browses every explained test sample with every method's map and per-sample score
 
 On images, each sample has three small files beside the page: the tile (JPEG), every
 method's [0, 1]-normalized map coloured as in the galleries at MAP_SIDE x MAP_SIDE in
-MAP_LEVELS colours (a third of the bytes of 256, and no visible banding), and the
+MAP_LEVELS colours (a third fewer bytes than 256 colours, without visible banding), and the
 pixels the Drop rule zeroes (opaque black, the kept ones transparent) at the map's full size,
 both as lossless WebP sprites with the methods stacked top to bottom. On signals every
 point travels in the page's data script, the map in 8 bits."""

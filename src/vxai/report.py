@@ -17,10 +17,10 @@ import pandas as pd
 import yaml
 
 from vxai.data import TITLES
-from vxai.metrics.agreement import METRICS, disagreement_sentence, random_beats_most
-from vxai.metrics.agreement import name as metric_name
 from vxai.io import atomic_path, file_sha256
 from vxai.methods.registry import ordered, spec
+from vxai.metrics.agreement import METRICS, disagreement_sentence, random_beats_most
+from vxai.metrics.agreement import name as metric_name
 from vxai.references import bibliography, read_bibtex_text
 from vxai.why import course_comparison, profile_config, why_these_numbers
 
@@ -277,7 +277,8 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
 def render_appendix(files, config, datasets, html_output, tex_output, bib_output):
     """Render the HTML and LaTeX appendices and the BibTeX file beside them. `files` holds
     paths: html_template, latex_template, references (BibTeX), faithfulness, comparison,
-    faithfulness_plot, manifest, benchmarks ({job: benchmark file}) and, per dataset under
+    faithfulness_plot, ranks, agreement, agreement_plot (metric_ranks.csv,
+    metric_agreement.csv and .png), manifest, benchmarks ({job: benchmark file}) and, per dataset under
     datasets: metrics, info, ranked, confusion, tables (listed for download),
     evaluation_figures and figures ({name: PNG}), sanity ({method: table}),
     explain_benchmarks ({method: [files]}) and train_benchmark (or None)."""
