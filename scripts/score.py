@@ -20,6 +20,11 @@ with report_errors():
         dict(snakemake.params.curves),
         snakemake.output.curves,
         dict(snakemake.params.correlation),
+        {
+            "method": snakemake.wildcards.method,
+            "params": dict(snakemake.params.method_params),
+            **snakemake.params.robustness,
+        },
     )
     sanity_check(
         snakemake.input.data,

@@ -136,3 +136,65 @@ def test_faithfulness_correlation_equals_quantus_on_the_same_draws():
         device="cpu", channel_first=True)
     assert np.isfinite(ours).all() and np.ptp(ours) > 0.1  # real, varied correlations
     np.testing.assert_allclose(ours, theirs, atol=1e-5)
+
+
+def test_sensitivity_is_zero_for_a_constant_explanation_and_grows_with_the_radius():
+    from vxai.metrics.robustness import sensitivity
+
+    rng = np.random.default_rng(4)
+    x, classes = rng.random((6, 10, 10, 3)).astype(np.float32), np.zeros(6, dtype=int)
+    fixed = rng.random((6, 10, 10))
+    maps = lambda inputs, _: fixed[:len(inputs)]  # noqa: E731 - ignores its input
+    worst, mean = sensitivity(maps, x, classes, fixed, 3, lambda s: rng.uniform(-0.1, 0.1, s))
+    assert np.allclose(worst, 0) and np.allclose(mean, 0)
+
+    def squared(inputs, _):  # a map that moves with the input
+        return (inputs ** 2).sum(axis=-1)
+
+    small = sensitivity(squared, x, classes, squared(x, None), 8,
+                        lambda s: rng.uniform(-0.01, 0.01, s))
+    large = sensitivity(squared, x, classes, squared(x, None), 8,
+                        lambda s: rng.uniform(-0.1, 0.1, s))
+    assert (small[0] >= small[1]).all() and (large[0] > 5 * small[0]).all()
+    scaled = sensitivity(lambda i, c: 3 * squared(i, c), x, classes, squared(x, None), 2,
+                         lambda s: np.zeros(s))
+    assert np.allclose(scaled[0], 0, atol=1e-6)  # the scale of a map does not count (float32)
+
+
+def test_max_and_avg_sensitivity_equal_quantus_on_the_same_noise():
+    """Quantus 0.6 MaxSensitivity and AvgSensitivity (uniform noise, normalise=True: the map
+    divided by its largest absolute value) on 1-channel signals, one sample per call (Quantus
+    divides by the maximum over all the maps it is given at once), the same draws replayed
+    from NumPy's global generator."""
+    quantus = pytest.importorskip("quantus", reason="Quantus 0.6 is installed by .ci/run")
+    torch = pytest.importorskip("torch")
+    from vxai.metrics.robustness import sensitivity
+
+    rng = np.random.default_rng(5)
+    n, length, draws, radius = 4, 40, 6, 0.05
+    x = rng.normal(size=(n, 1, length)).astype(np.float32)
+    weights = rng.normal(size=(length,))
+    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(length, 2)).eval()
+
+    def explain_flat(flat):  # a nonlinear map of the input
+        return np.tanh(flat * weights) * flat
+
+    def theirs_explain(model, inputs, targets, **kwargs):
+        return explain_flat(np.asarray(inputs).reshape(len(inputs), -1)).reshape(inputs.shape)
+
+    y = np.zeros(n, dtype=int)
+    for metric, column in ((quantus.MaxSensitivity, 0), (quantus.AvgSensitivity, 1)):
+        for i in range(n):
+            np.random.seed(20 + i)
+            ours = sensitivity(lambda inputs, _: explain_flat(inputs.reshape(len(inputs), -1)),
+                               x[i:i + 1].transpose(0, 2, 1), y[i:i + 1],
+                               explain_flat(x[i:i + 1].reshape(1, -1)), draws,
+                               lambda s: np.random.uniform(-radius, radius, s))[column]
+            np.random.seed(20 + i)
+            theirs = metric(nr_samples=draws, lower_bound=radius, normalise=True,
+                            disable_warnings=True)(
+                model=model, x_batch=x[i:i + 1], y_batch=y[i:i + 1],
+                a_batch=theirs_explain(None, x[i:i + 1], None), explain_func=theirs_explain,
+                device="cpu", channel_first=True)
+            assert ours[0] > 0.01
+            np.testing.assert_allclose(ours, theirs, rtol=1e-5)

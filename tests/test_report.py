@@ -48,6 +48,8 @@ def scores_table(rng, class_names, n=20):
     table["deletion_auc"], table["insertion_auc"] = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
     table["sparseness"], table["complexity"] = rng.uniform(0, 1, n), rng.uniform(0, 3, n)
     table["faithfulness_correlation"] = np.where(np.arange(n) % 2, rng.uniform(-1, 1, n), np.nan)
+    table["max_sensitivity"] = np.where(np.arange(n) % 3, rng.uniform(0, 2, n), np.nan)
+    table["avg_sensitivity"] = table["max_sensitivity"] / 2
     return table
 
 

@@ -39,6 +39,7 @@ rule score:
         correlation=lambda wildcards: config[wildcards.dataset][
             "faithfulness_correlation"
         ],
+        robustness=lambda wildcards: config[wildcards.dataset]["robustness"],
         method_params=lambda wildcards: config[wildcards.dataset]["methods"][
             wildcards.method
         ]

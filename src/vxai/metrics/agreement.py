@@ -15,6 +15,8 @@ METRICS = {
     "deletion_auc": ("deletion AUC", False),
     "insertion_auc": ("insertion AUC", True),
     "faithfulness_correlation": ("faithfulness correlation", True),
+    "max_sensitivity": ("max-sensitivity", False),
+    "avg_sensitivity": ("avg-sensitivity", False),
     "pointing_game": ("pointing game", True),
     "relevance_mass": ("relevance mass", True),
     "template_iou": ("template IoU", True),

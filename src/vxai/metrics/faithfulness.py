@@ -22,6 +22,7 @@ LOCALIZATION = ("pointing_game", "relevance_mass", "template_iou")
 CURVES = ("deletion_auc", "insertion_auc")
 COMPLEXITY = ("sparseness", "complexity")
 CORRELATION = ("faithfulness_correlation",)
+ROBUSTNESS = ("max_sensitivity", "avg_sensitivity")
 # method self-checks, per-sample extras averaged where a method stores them
 DIAGNOSTICS = ("completeness_error", "efficiency_error", "counterfactual_success", "edit_size",
                "area_error")
@@ -104,9 +105,9 @@ def summarize(scores, seed=0):
             low, high = bootstrap_ci(values, seed=seed)
             row[f"{name}_lo"], row[f"{name}_hi"] = 100 * low, 100 * high
     row["mean_kept_fraction"] = float(scores["kept_fraction"].mean()) if len(scores) else float("nan")
-    for column in LOCALIZATION + CURVES + CORRELATION + COMPLEXITY + DIAGNOSTICS:  # NaN: n/a
+    for column in LOCALIZATION + CURVES + CORRELATION + ROBUSTNESS + COMPLEXITY + DIAGNOSTICS:
         row[column] = float(scores[column].mean()) if column in scores and len(scores) else float("nan")
-    for column in CORRELATION + COMPLEXITY:  # with intervals over the samples that have them
+    for column in CORRELATION + ROBUSTNESS + COMPLEXITY:  # intervals: over the samples with them
         values = scores[column].dropna() if column in scores else []
         row[f"{column}_lo"], row[f"{column}_hi"] = bootstrap_ci(values, seed=seed)
     return row

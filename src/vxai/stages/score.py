@@ -11,6 +11,7 @@ from vxai.metrics.correlation import faithfulness_correlation, random_subsets
 from vxai.metrics.curves import area, blurred, deletion_insertion
 from vxai.metrics.faithfulness import drop_increase
 from vxai.metrics.localization import localization_scores
+from vxai.metrics.robustness import sensitivity
 from vxai.metrics.sanity import cascading_randomization
 from vxai.models.loading import batched_predictor, load_model
 from vxai.runtime import derive_seed
@@ -18,10 +19,12 @@ from vxai.stages.inputs import make_explainer, prepared_test_subset
 
 
 def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, batch_size, seed,
-                 output, curves=None, curves_output=None, correlation=None):
+                 output, curves=None, curves_output=None, correlation=None, robustness=None):
     """Per-sample Drop/Increase, sparseness and complexity of one method's maps on the test
     subset; with `curves` settings, deletion/insertion areas (the curves themselves go to
-    `curves_output`); with `correlation` settings, the faithfulness correlation."""
+    `curves_output`); with `correlation` settings, the faithfulness correlation; with
+    `robustness` settings ({method, params, samples, draws, radius}), max- and
+    avg-sensitivity."""
     model = load_model(model_path)
     x, y, ids, class_names = prepared_test_subset(data_path, model, test_samples)
     maps = load_maps(map_paths)
@@ -47,6 +50,9 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
         table["deletion_auc"], table["insertion_auc"] = np.nan, np.nan
         _score_curves(predict, x, probs, maps["maps"], classes, curves, batch_size, table,
                       curves_output)
+    if robustness is not None:
+        _score_robustness(model, data_path, x, maps["maps"], classes, robustness, batch_size,
+                          derive_seed(seed, "robustness"), table)
     if correlation is not None:
         _score_correlation(predict, x, probs, maps["maps"], classes, correlation, batch_size,
                            derive_seed(seed, "faithfulness_correlation"), table)
@@ -94,3 +100,18 @@ def _score_correlation(predict, x, probs, maps, classes, settings, batch_size, s
     table["faithfulness_correlation"] = np.nan
     table.loc[picked, "faithfulness_correlation"] = faithfulness_correlation(
         predict, x[picked], maps[picked], classes[picked], subsets, batch_size, probs[picked])
+
+
+def _score_robustness(model, data_path, x, maps, classes, settings, batch_size, seed, table):
+    """Max- and avg-sensitivity on evenly spaced samples. The stored maps are the reference:
+    for methods that sample (masks, noise), the change includes their own sampling noise."""
+    picked = subset_indices(len(x), settings["samples"])
+    explainer = make_explainer(settings["method"], model, data_path, batch_size=batch_size,
+                               seed=seed, **settings["params"])
+    rng, radius = np.random.default_rng(seed), settings["radius"]
+    worst, mean = sensitivity(lambda inputs, c: explainer.explain(inputs, c).maps, x[picked],
+                              classes[picked], maps[picked], settings["draws"],
+                              lambda shape: rng.uniform(-radius, radius, shape))
+    for column, values in (("max_sensitivity", worst), ("avg_sensitivity", mean)):
+        table[column] = np.nan
+        table.loc[picked, column] = values
