@@ -27,6 +27,10 @@ def test_rank_correlations_are_spearman_per_sample():
             expected = spearmanr(maps[i][s].ravel(), maps[j][s].ravel()).statistic
             assert rho[s, column] == pytest.approx(expected, abs=1e-12)
     assert rank_correlations([maps[0], maps[0]])[0] == pytest.approx(1.0)
+    sparse = np.zeros((4, 6, 6))
+    sparse[:, 0, :2] = [1, 2]  # mostly tied zeros, as a counterfactual's map
+    rho = rank_correlations([sparse, np.zeros((4, 6, 6)), sparse[:, ::-1]])[0]
+    assert rho[:, 0] == pytest.approx(0.0) and (rho[:, 1] < 0.2).all()  # not position order
 
 
 def test_maps_are_averaged_down_and_the_removed_pixels_are_opaque():

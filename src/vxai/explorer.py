@@ -17,6 +17,7 @@ import matplotlib
 import numpy as np
 import pandas as pd
 from PIL import Image
+from scipy.stats import rankdata
 
 from vxai.data import TITLES
 from vxai.data.inputs import load_maps, load_test_set, load_test_support
@@ -66,11 +67,11 @@ def removed_overlay(kept):
 
 def rank_correlations(maps_by_method):
     """Spearman correlation of every pair of methods' maps, per sample: (n, pairs) array and
-    the pairs as (i, j) method positions (ranks without tie correction)."""
+    the pairs as (i, j) method positions. Ties share their mean rank, so a constant map
+    correlates 0 with every other."""
     ranked = []
     for maps in maps_by_method:
-        flat = maps.reshape(len(maps), -1)
-        ranks = flat.argsort(axis=1, kind="stable").argsort(axis=1).astype(np.float64)
+        ranks = rankdata(maps.reshape(len(maps), -1), axis=1)
         ranks -= ranks.mean(axis=1, keepdims=True)
         norm = np.linalg.norm(ranks, axis=1, keepdims=True)
         ranked.append(ranks / np.where(norm > 0, norm, 1.0))
