@@ -17,14 +17,10 @@ with report_errors():
         snakemake.params.batch_size,
         snakemake.params.seed,
         snakemake.output.scores,
-        dict(snakemake.params.curves),
+        {name: dict(settings) for name, settings in snakemake.params.metrics.items()},
         snakemake.output.curves,
-        dict(snakemake.params.correlation),
-        {
-            "method": snakemake.wildcards.method,
-            "params": dict(snakemake.params.method_params),
-            **snakemake.params.robustness,
-        },
+        snakemake.wildcards.method,
+        dict(snakemake.params.method_params),
     )
     sanity_check(
         snakemake.input.data,

@@ -50,6 +50,10 @@ def scores_table(rng, class_names, n=20):
     table["faithfulness_correlation"] = np.where(np.arange(n) % 2, rng.uniform(-1, 1, n), np.nan)
     table["max_sensitivity"] = np.where(np.arange(n) % 3, rng.uniform(0, 2, n), np.nan)
     table["avg_sensitivity"] = table["max_sensitivity"] / 2
+    some = np.arange(n) % 4 == 0  # ROAD and random-logit run on subsets
+    table["road_morf_auc"] = np.where(some, rng.uniform(0, 0.5, n), np.nan)
+    table["road_lerf_auc"] = np.where(some, rng.uniform(0.5, 1, n), np.nan)
+    table["random_logit"] = np.where(some, rng.uniform(-1, 1, n), np.nan)
     return table
 
 
@@ -154,6 +158,14 @@ def test_numbers_in_the_html_and_latex_equal_the_csvs(fixture_inputs):
         assert [float(v) for v in cells.group(2, 3, 4)] == pytest.approx(
             [row.drop_pct, row.drop_pct_lo, row.drop_pct_hi], abs=0.006)
         assert f"{row.drop_pct:.2f} [{row.drop_pct_lo:.1f}, {row.drop_pct_hi:.1f}]" in latex
+    road = re.search(r'<table class="road">(.*?)</table>', page, re.S)[1]
+    for row in summary.itertuples():
+        cells = re.search(rf'<tr data-method="{row.method}"><td>{TITLES[row.dataset]}</td>'
+                          r"<td>[^<]+</td>\s*" + r"<td>(-?[\d.]+) \[(-?[\d.]+), (-?[\d.]+)\]</td>" * 3,
+                          road)
+        assert [float(v) for v in cells.groups()] == pytest.approx(
+            [getattr(row, f"{m}{e}") for m in ("road_morf_auc", "road_lerf_auc", "random_logit")
+             for e in ("", "_lo", "_hi")], abs=6e-4)
     for dataset in ("mnist1d", "hmt"):
         accuracy = 100 * json.loads(open(files["datasets"][dataset]["metrics"]).read())["accuracy"]
         assert f"{accuracy:.2f} %" in page and f"{accuracy:.2f}\\,\\%" in latex

@@ -54,14 +54,26 @@ def test_scores_include_drop_variants_and_template_localization(tiny):
 
     explain_shard(tiny / "data.npz", tiny / "model.keras", "gradcam", {}, None, 1, 0, 8, 1,
                   tiny / "maps.npz")
+    metrics = {"curves": {"step": 0.25, "samples": 5, "blur_sigma": None},
+               "road": {"fractions": [0.2, 0.6], "noise": 0.01, "samples": 6},
+               "faithfulness_correlation": {"subset_size": 4, "runs": 5, "samples": None},
+               "robustness": {"samples": 3, "draws": 2, "radius": 0.05},
+               "random_logit": {"samples": 4}}
     score_method([str(tiny / "maps.npz")], tiny / "data.npz", tiny / "model.keras", 0.3, None, 8,
-                 1, tiny / "scores.csv")
+                 1, tiny / "scores.csv", metrics, tiny / "curves.npz", "gradcam", {})
     scores = pd.read_csv(tiny / "scores.csv")
     assert len(scores) == 20
     for column in ("drop", "drop_exact", "drop_soft", "increase", "kept_fraction",
                    "pointing_game", "relevance_mass", "template_iou", "label_name"):
         assert column in scores
     assert scores["pointing_game"].isin([0, 1]).all()
+    for column, count in (("deletion_auc", 5), ("road_morf_auc", 6), ("road_lerf_auc", 6),
+                          ("faithfulness_correlation", 20), ("max_sensitivity", 3),
+                          ("random_logit", 4)):  # each on its evenly spaced subset
+        assert scores[column].notna().sum() == count, column
+    curves = np.load(tiny / "curves.npz")
+    assert curves["road_morf"].shape == (6, 2) and curves["deletion"].shape[0] == 5
+    np.testing.assert_array_equal(curves["road_fractions"], [0.2, 0.6])
 
 
 def test_budget_convergence_maps_get_reproducible_as_the_budget_grows(tiny):

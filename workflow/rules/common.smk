@@ -83,6 +83,14 @@ check_methods()
 validate(config, schema="../schemas/config.schema.yaml")
 
 DATASETS = ["mnist1d", "hmt"]
+# the per-dataset config sections the score rule passes on as metric settings
+SCORE_METRICS = [
+    "curves",
+    "road",
+    "faithfulness_correlation",
+    "robustness",
+    "random_logit",
+]
 HMT_ZIP = "resources/Kather_texture_2016_image_tiles_5000.zip"
 HMT_FOLDER = "resources/hmt_dataset"
 

@@ -35,11 +35,9 @@ rule score:
         test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
         batch_size=lambda wildcards: config[wildcards.dataset]["batch_size"],
         seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method, "score"),
-        curves=lambda wildcards: config[wildcards.dataset]["curves"],
-        correlation=lambda wildcards: config[wildcards.dataset][
-            "faithfulness_correlation"
-        ],
-        robustness=lambda wildcards: config[wildcards.dataset]["robustness"],
+        metrics=lambda wildcards: {
+            name: config[wildcards.dataset][name] for name in SCORE_METRICS
+        },
         method_params=lambda wildcards: config[wildcards.dataset]["methods"][
             wildcards.method
         ]

@@ -3,17 +3,13 @@ Quantus defines them (the tests compare with Quantus 0.6)."""
 
 import numpy as np
 
-
-def _absolute(maps):
-    flat = np.abs(np.asarray(maps, dtype=np.float64).reshape(len(maps), -1))
-    peak = flat.max(axis=1, keepdims=True)
-    return np.divide(flat, peak, out=np.zeros_like(flat), where=peak > 0)  # by the maximum
+from vxai.maps import by_peak
 
 
 def sparseness(maps):
     """Gini index of |map| (Chalasani et al. 2020): 0 when every feature weighs the same,
     near 1 when one feature holds all of it. Higher is sparser."""
-    flat = np.sort(_absolute(maps) + 1e-7, axis=1)  # Quantus' offset: all-zero maps give 0
+    flat = np.sort(np.abs(by_peak(maps)) + 1e-7, axis=1)  # Quantus' offset: all-zero maps give 0
     n = flat.shape[1]
     weights = 2 * np.arange(1, n + 1) - n - 1
     return (flat * weights).sum(axis=1) / (n * flat.sum(axis=1))
@@ -23,7 +19,7 @@ def complexity(maps):
     """Entropy (nats) of |map| as a distribution over features (Bhatt et al. 2020): ln(n)
     when every feature weighs the same, 0 when one feature holds all of it. Lower is
     simpler. An all-zero map is NaN."""
-    flat = _absolute(maps)
+    flat = np.abs(by_peak(maps))
     total = flat.sum(axis=1, keepdims=True)
     share = np.divide(flat, total, out=np.full_like(flat, np.nan), where=total > 0)
     return -(share * np.log(share + 1e-12)).sum(axis=1)

@@ -12,6 +12,8 @@ import math
 
 import numpy as np
 
+from vxai.maps import descending_ranks
+
 
 def blurred(x, sigma):
     """Gaussian-blurred copies of images (n, h, w, c) over the spatial axes."""
@@ -35,9 +37,7 @@ def deletion_insertion(predict, x, maps, classes, step, start, batch_size=64, pr
     flat_maps = np.asarray(maps, dtype=np.float64).reshape(n, -1)
     n_features = flat_maps.shape[1]
     points = curve_points(n_features, step)
-    order = np.argsort(-flat_maps, axis=1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(n_features)[None].repeat(n, axis=0), axis=1)
+    rank = descending_ranks(flat_maps)
     samples = np.arange(n)
     full = (predict(x) if probs is None else probs)[samples, classes]
     deletion, insertion = np.zeros((n, len(points))), np.zeros((n, len(points)))

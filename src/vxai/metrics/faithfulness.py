@@ -22,7 +22,9 @@ LOCALIZATION = ("pointing_game", "relevance_mass", "template_iou")
 CURVES = ("deletion_auc", "insertion_auc")
 COMPLEXITY = ("sparseness", "complexity")
 CORRELATION = ("faithfulness_correlation",)
+ROAD = ("road_morf_auc", "road_lerf_auc")
 ROBUSTNESS = ("max_sensitivity", "avg_sensitivity")
+RANDOMIZATION = ("random_logit",)
 # method self-checks, per-sample extras averaged where a method stores them
 DIAGNOSTICS = ("completeness_error", "efficiency_error", "counterfactual_success", "edit_size",
                "area_error")
@@ -105,9 +107,10 @@ def summarize(scores, seed=0):
             low, high = bootstrap_ci(values, seed=seed)
             row[f"{name}_lo"], row[f"{name}_hi"] = 100 * low, 100 * high
     row["mean_kept_fraction"] = float(scores["kept_fraction"].mean()) if len(scores) else float("nan")
-    for column in LOCALIZATION + CURVES + CORRELATION + ROBUSTNESS + COMPLEXITY + DIAGNOSTICS:
+    sampled = ROAD + CORRELATION + ROBUSTNESS + RANDOMIZATION + COMPLEXITY
+    for column in LOCALIZATION + CURVES + sampled + DIAGNOSTICS:
         row[column] = float(scores[column].mean()) if column in scores and len(scores) else float("nan")
-    for column in CORRELATION + ROBUSTNESS + COMPLEXITY:  # intervals: over the samples with them
+    for column in sampled:  # intervals: over the samples with them
         values = scores[column].dropna() if column in scores else []
         row[f"{column}_lo"], row[f"{column}_hi"] = bootstrap_ci(values, seed=seed)
     return row

@@ -2,11 +2,7 @@
 
 import numpy as np
 
-
-def _by_peak(maps):
-    flat = np.asarray(maps, dtype=np.float64).reshape(len(maps), -1)
-    peak = np.abs(flat).max(axis=1, keepdims=True)
-    return np.divide(flat, peak, out=np.zeros_like(flat), where=peak > 0)
+from vxai.maps import by_peak
 
 
 def sensitivity(explain, x, classes, maps, draws, noise):
@@ -14,11 +10,11 @@ def sensitivity(explain, x, classes, maps, draws, noise):
     (divided by its largest absolute value) when `explain(inputs, classes) -> maps` is run on
     x plus `noise(shape)` (a fresh draw for each of `draws`; uniform in a ball of the
     configured radius); NaN where the map is all zero. Returns (max, avg)."""
-    reference = _by_peak(maps)
+    reference = by_peak(maps)
     norm = np.linalg.norm(reference, axis=1)
     changes = np.empty((draws, len(x)))
     for d in range(draws):
         noisy = (x + noise(x.shape)).astype(x.dtype)
-        moved = np.linalg.norm(_by_peak(explain(noisy, classes)) - reference, axis=1)
+        moved = np.linalg.norm(by_peak(explain(noisy, classes)) - reference, axis=1)
         changes[d] = np.divide(moved, norm, out=np.full(len(x), np.nan), where=norm > 0)
     return changes.max(axis=0), changes.mean(axis=0)

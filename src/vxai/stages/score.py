@@ -11,6 +11,8 @@ from vxai.metrics.correlation import faithfulness_correlation, random_subsets
 from vxai.metrics.curves import area, blurred, deletion_insertion
 from vxai.metrics.faithfulness import drop_increase
 from vxai.metrics.localization import localization_scores
+from vxai.metrics.random_logit import other_classes, random_logit
+from vxai.metrics.road import road, road_area
 from vxai.metrics.robustness import sensitivity
 from vxai.metrics.sanity import cascading_randomization
 from vxai.models.loading import batched_predictor, load_model
@@ -19,12 +21,13 @@ from vxai.stages.inputs import make_explainer, prepared_test_subset
 
 
 def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, batch_size, seed,
-                 output, curves=None, curves_output=None, correlation=None, robustness=None):
+                 output, metrics=None, curves_output=None, method=None, method_params=None):
     """Per-sample Drop/Increase, sparseness and complexity of one method's maps on the test
-    subset; with `curves` settings, deletion/insertion areas (the curves themselves go to
-    `curves_output`); with `correlation` settings, the faithfulness correlation; with
-    `robustness` settings ({method, params, samples, draws, radius}), max- and
-    avg-sensitivity."""
+    subset, and the `metrics` configured ({name: settings}): `curves` (deletion/insertion
+    areas), `road`, `faithfulness_correlation`, and, re-explaining samples with `method`
+    and `method_params`, `robustness` and `random_logit`. The deletion/insertion and ROAD
+    curves themselves go to `curves_output`."""
+    metrics = metrics or {}
     model = load_model(model_path)
     x, y, ids, class_names = prepared_test_subset(data_path, model, test_samples)
     maps = load_maps(map_paths)
@@ -46,20 +49,36 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     for key in sorted(k for k in maps if k.startswith("extra_") and maps[k].ndim == 1):
         table[key.removeprefix("extra_")] = maps[key]  # per-sample extras; arrays stay in the maps
     table["sparseness"], table["complexity"] = sparseness(maps["maps"]), complexity(maps["maps"])
-    if curves is not None:
-        table["deletion_auc"], table["insertion_auc"] = np.nan, np.nan
-        _score_curves(predict, x, probs, maps["maps"], classes, curves, batch_size, table,
-                      curves_output)
-    if robustness is not None:
-        _score_robustness(model, data_path, x, maps["maps"], classes, robustness, batch_size,
-                          derive_seed(seed, "robustness"), table)
-    if correlation is not None:
-        _score_correlation(predict, x, probs, maps["maps"], classes, correlation, batch_size,
+    curves = {}
+    if "curves" in metrics:
+        curves |= _score_curves(predict, x, probs, maps["maps"], classes, metrics["curves"],
+                                batch_size, table)
+    if "road" in metrics:
+        curves |= _score_road(predict, x, maps["maps"], classes, metrics["road"], batch_size,
+                              derive_seed(seed, "road"), table)
+    if "faithfulness_correlation" in metrics:
+        _score_correlation(predict, x, probs, maps["maps"], classes,
+                           metrics["faithfulness_correlation"], batch_size,
                            derive_seed(seed, "faithfulness_correlation"), table)
+    if {"robustness", "random_logit"} & set(metrics):
+        explainer = make_explainer(method, model, data_path, batch_size=batch_size, seed=seed,
+                                   **(method_params or {}))
+        def explain(inputs, targets):
+            return explainer.explain(inputs, targets).maps
+
+        if "robustness" in metrics:
+            _score_robustness(explain, x, maps["maps"], classes, metrics["robustness"],
+                              derive_seed(seed, "robustness"), table)
+        if "random_logit" in metrics:
+            _score_random_logit(explain, x, maps["maps"], classes, probs.shape[1],
+                                metrics["random_logit"], derive_seed(seed, "random_logit"),
+                                table)
     support = load_test_support(data_path, test_samples)
     if support is not None and np.isfinite(support).all():
         for key, values in localization_scores(maps["maps"], support).items():
             table[key] = values
+    if curves_output is not None:
+        save_npz(curves_output, **curves)
     save_csv(output, table, float_format="%.8g")
     print(f"Drop% {100 * table['drop'].mean():.2f}  Increase% {100 * table['increase'].mean():.2f}")
 
@@ -78,7 +97,7 @@ def sanity_check(data_path, model_path, method, method_params, test_samples, n_s
     print(pd.DataFrame(rows).to_string(index=False))
 
 
-def _score_curves(predict, x, probs, maps, classes, settings, batch_size, table, output):
+def _score_curves(predict, x, probs, maps, classes, settings, batch_size, table):
     picked = subset_indices(len(x), settings["samples"])
     xs = x[picked]
     sigma = settings["blur_sigma"]
@@ -86,10 +105,23 @@ def _score_curves(predict, x, probs, maps, classes, settings, batch_size, table,
     deletion, insertion, fractions = deletion_insertion(
         predict, xs, maps[picked], classes[picked], settings["step"], start, batch_size,
         probs[picked])
+    table["deletion_auc"], table["insertion_auc"] = np.nan, np.nan
     table.loc[picked, "deletion_auc"] = area(deletion, fractions)
     table.loc[picked, "insertion_auc"] = area(insertion, fractions)
-    save_npz(output, positions=picked, fractions=fractions, deletion=deletion,
-             insertion=insertion)
+    return {"positions": picked, "fractions": fractions, "deletion": deletion,
+            "insertion": insertion}
+
+
+def _score_road(predict, x, maps, classes, settings, batch_size, seed, table):
+    picked = subset_indices(len(x), settings["samples"])
+    fractions = np.asarray(settings["fractions"], dtype=np.float64)
+    morf, lerf = road(predict, x[picked], maps[picked], classes[picked], fractions,
+                      settings["noise"], np.random.default_rng(seed), batch_size)
+    for column, curve in (("road_morf_auc", morf), ("road_lerf_auc", lerf)):
+        table[column] = np.nan
+        table.loc[picked, column] = road_area(curve, fractions)
+    return {"road_positions": picked, "road_fractions": fractions, "road_morf": morf,
+            "road_lerf": lerf}
 
 
 def _score_correlation(predict, x, probs, maps, classes, settings, batch_size, seed, table):
@@ -102,16 +134,21 @@ def _score_correlation(predict, x, probs, maps, classes, settings, batch_size, s
         predict, x[picked], maps[picked], classes[picked], subsets, batch_size, probs[picked])
 
 
-def _score_robustness(model, data_path, x, maps, classes, settings, batch_size, seed, table):
+def _score_robustness(explain, x, maps, classes, settings, seed, table):
     """Max- and avg-sensitivity on evenly spaced samples. The stored maps are the reference:
     for methods that sample (masks, noise), the change includes their own sampling noise."""
     picked = subset_indices(len(x), settings["samples"])
-    explainer = make_explainer(settings["method"], model, data_path, batch_size=batch_size,
-                               seed=seed, **settings["params"])
     rng, radius = np.random.default_rng(seed), settings["radius"]
-    worst, mean = sensitivity(lambda inputs, c: explainer.explain(inputs, c).maps, x[picked],
-                              classes[picked], maps[picked], settings["draws"],
-                              lambda shape: rng.uniform(-radius, radius, shape))
+    worst, mean = sensitivity(explain, x[picked], classes[picked], maps[picked],
+                              settings["draws"], lambda shape: rng.uniform(-radius, radius, shape))
     for column, values in (("max_sensitivity", worst), ("avg_sensitivity", mean)):
         table[column] = np.nan
         table.loc[picked, column] = values
+
+
+def _score_random_logit(explain, x, maps, classes, n_classes, settings, seed, table):
+    """Random-logit on evenly spaced samples, each against a seeded random other class."""
+    picked = subset_indices(len(x), settings["samples"])
+    other = other_classes(np.random.default_rng(seed), classes[picked], n_classes)
+    table["random_logit"] = np.nan
+    table.loc[picked, "random_logit"] = random_logit(explain, x[picked], maps[picked], other)
