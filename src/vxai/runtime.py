@@ -5,6 +5,7 @@ import hashlib
 import os
 import signal
 import sys
+import time
 
 from vxai.errors import UserError
 
@@ -34,6 +35,14 @@ def report_errors():
         raise SystemExit(1) from None
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def timed(label):
+    """Print how long the block took, as `label: 12.3 s`, to the job's log."""
+    start = time.perf_counter()
+    yield
+    print(f"{label}: {time.perf_counter() - start:.1f} s", flush=True)
 
 
 def _exit_on_sigterm(signum, frame):

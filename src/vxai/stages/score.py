@@ -16,7 +16,7 @@ from vxai.metrics.road import road, road_area
 from vxai.metrics.robustness import sensitivity
 from vxai.metrics.sanity import cascading_randomization
 from vxai.models.loading import batched_predictor, load_model
-from vxai.runtime import derive_seed
+from vxai.runtime import derive_seed, timed
 from vxai.stages.inputs import make_explainer, prepared_test_subset
 
 
@@ -39,7 +39,9 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     predict = batched_predictor(model, batch_size)
     probs = predict(x)
     classes = probs.argmax(axis=1)
-    table = drop_increase(predict, x, maps["maps"], classes, keep_fraction, batch_size, seed, probs)
+    with timed("Drop/Increase"):
+        table = drop_increase(predict, x, maps["maps"], classes, keep_fraction, batch_size, seed,
+                              probs)
     table.insert(0, "id", ids)
     table.insert(1, "label", y)
     table.insert(2, "label_name", np.asarray(class_names)[y])
@@ -51,15 +53,18 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     table["sparseness"], table["complexity"] = sparseness(maps["maps"]), complexity(maps["maps"])
     curves = {}
     if "curves" in metrics:
-        curves |= _score_curves(predict, x, probs, maps["maps"], classes, metrics["curves"],
-                                batch_size, table)
+        with timed("deletion/insertion curves"):
+            curves |= _score_curves(predict, x, probs, maps["maps"], classes, metrics["curves"],
+                                    batch_size, table)
     if "road" in metrics:
-        curves |= _score_road(predict, x, maps["maps"], classes, metrics["road"], batch_size,
-                              derive_seed(seed, "road"), table)
+        with timed("ROAD"):
+            curves |= _score_road(predict, x, maps["maps"], classes, metrics["road"],
+                                  batch_size, derive_seed(seed, "road"), table)
     if "faithfulness_correlation" in metrics:
-        _score_correlation(predict, x, probs, maps["maps"], classes,
-                           metrics["faithfulness_correlation"], batch_size,
-                           derive_seed(seed, "faithfulness_correlation"), table)
+        with timed("faithfulness correlation"):
+            _score_correlation(predict, x, probs, maps["maps"], classes,
+                               metrics["faithfulness_correlation"], batch_size,
+                               derive_seed(seed, "faithfulness_correlation"), table)
     if {"robustness", "random_logit"} & set(metrics):
         explainer = make_explainer(method, model, data_path, batch_size=batch_size, seed=seed,
                                    **(method_params or {}))
@@ -67,12 +72,14 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
             return explainer.explain(inputs, targets).maps
 
         if "robustness" in metrics:
-            _score_robustness(explain, x, maps["maps"], classes, metrics["robustness"],
-                              derive_seed(seed, "robustness"), table)
+            with timed("max- and avg-sensitivity"):
+                _score_robustness(explain, x, maps["maps"], classes, metrics["robustness"],
+                                  derive_seed(seed, "robustness"), table)
         if "random_logit" in metrics:
-            _score_random_logit(explain, x, maps["maps"], classes, probs.shape[1],
-                                metrics["random_logit"], derive_seed(seed, "random_logit"),
-                                table)
+            with timed("random-logit"):
+                _score_random_logit(explain, x, maps["maps"], classes, probs.shape[1],
+                                    metrics["random_logit"], derive_seed(seed, "random_logit"),
+                                    table)
     support = load_test_support(data_path, test_samples)
     if support is not None and np.isfinite(support).all():
         for key, values in localization_scores(maps["maps"], support).items():
@@ -92,7 +99,8 @@ def sanity_check(data_path, model_path, method, method_params, test_samples, n_s
         return make_explainer(method, m, data_path, batch_size=batch_size, seed=seed,
                               **method_params)
 
-    rows = cascading_randomization(make, model, x, seed)
+    with timed("sanity check"):
+        rows = cascading_randomization(make, model, x, seed)
     save_csv(output, pd.DataFrame(rows), float_format="%.6g")
     print(pd.DataFrame(rows).to_string(index=False))
 
