@@ -21,6 +21,7 @@ with report_errors():
         snakemake.output.curves,
         snakemake.wildcards.method,
         dict(snakemake.params.method_params),
+        snakemake.params.explain_seed,
     )
     sanity_check(
         snakemake.input.data,

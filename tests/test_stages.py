@@ -74,6 +74,14 @@ def test_scores_include_drop_variants_and_template_localization(tiny):
     curves = np.load(tiny / "curves.npz")
     assert curves["road_morf"].shape == (6, 2) and curves["deletion"].shape[0] == 5
     np.testing.assert_array_equal(curves["road_fractions"], [0.2, 0.6])
+    # re-explained with the explain job's seed, the random map (which ignores the class)
+    # gets the same map for the other class: random-logit exactly 1
+    explain_shard(tiny / "data.npz", tiny / "model.keras", "random_map", {}, None, 1, 0, 8, 5,
+                  tiny / "random.npz")
+    score_method([str(tiny / "random.npz")], tiny / "data.npz", tiny / "model.keras", 0.3, None,
+                 8, 1, tiny / "random.csv", {"random_logit": {"samples": 4}}, None, "random_map",
+                 {}, explain_seed=5)
+    assert (pd.read_csv(tiny / "random.csv")["random_logit"].dropna() == 1.0).sum() == 4
 
 
 def test_budget_convergence_maps_get_reproducible_as_the_budget_grows(tiny):

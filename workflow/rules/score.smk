@@ -35,6 +35,7 @@ rule score:
         test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
         batch_size=lambda wildcards: config[wildcards.dataset]["batch_size"],
         seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method, "score"),
+        explain_seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method),
         metrics=lambda wildcards: {
             name: config[wildcards.dataset][name] for name in SCORE_METRICS
         },

@@ -21,12 +21,14 @@ from vxai.stages.inputs import make_explainer, prepared_test_subset
 
 
 def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, batch_size, seed,
-                 output, metrics=None, curves_output=None, method=None, method_params=None):
+                 output, metrics=None, curves_output=None, method=None, method_params=None,
+                 explain_seed=0):
     """Per-sample Drop/Increase, sparseness and complexity of one method's maps on the test
     subset, and the `metrics` configured ({name: settings}): `curves` (deletion/insertion
-    areas), `road`, `faithfulness_correlation`, and, re-explaining samples with `method`
-    and `method_params`, `robustness` and `random_logit`. The deletion/insertion and ROAD
-    curves themselves go to `curves_output`."""
+    areas), `road`, `faithfulness_correlation`, and, re-explaining samples with `method`,
+    `method_params` and the explain job's `explain_seed` (the same masks, noise or
+    coalitions as the stored maps), `robustness` and `random_logit`. The deletion/insertion
+    and ROAD curves themselves go to `curves_output`."""
     metrics = metrics or {}
     model = load_model(model_path)
     x, y, ids, class_names = prepared_test_subset(data_path, model, test_samples)
@@ -66,8 +68,8 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
                                metrics["faithfulness_correlation"], batch_size,
                                derive_seed(seed, "faithfulness_correlation"), table)
     if {"robustness", "random_logit"} & set(metrics):
-        explainer = make_explainer(method, model, data_path, batch_size=batch_size, seed=seed,
-                                   **(method_params or {}))
+        explainer = make_explainer(method, model, data_path, batch_size=batch_size,
+                                   seed=explain_seed, **(method_params or {}))
         def explain(inputs, targets):
             return explainer.explain(inputs, targets).maps
 
@@ -143,8 +145,7 @@ def _score_correlation(predict, x, probs, maps, classes, settings, batch_size, s
 
 
 def _score_robustness(explain, x, maps, classes, settings, seed, table):
-    """Max- and avg-sensitivity on evenly spaced samples. The stored maps are the reference:
-    for methods that sample (masks, noise), the change includes their own sampling noise."""
+    """Max- and avg-sensitivity on evenly spaced samples against the stored maps."""
     picked = subset_indices(len(x), settings["samples"])
     rng, radius = np.random.default_rng(seed), settings["radius"]
     worst, mean = sensitivity(explain, x[picked], classes[picked], maps[picked],
