@@ -2,8 +2,9 @@
 (ties, tie-exact and soft masking) and the random-map baseline, with a sentence wherever
 one of them lies outside the Drop% interval."""
 
+from vxai.methods.registry import RANDOM_MAP
+
 FEATURES = {"mnist1d": "points", "hmt": "pixels"}
-BASELINE = "random_map"
 
 
 def _outside(value, row):
@@ -25,7 +26,7 @@ def notes(row, keep_fraction, features, baseline=None):
     if _outside(row["drop_soft_pct"], row):
         found.append(f"soft masking (the input times the [0, 1] map) gives Drop% "
                      f"{row['drop_soft_pct']:.1f}")
-    if baseline is not None and row["method"] != BASELINE and (
+    if baseline is not None and row["method"] != RANDOM_MAP and (
             row["drop_pct_hi"] >= baseline["drop_pct_lo"]):  # lower Drop% is better
         found.append(f"not better than the random map at the 95 % level (its Drop% is "
                      f"{baseline['drop_pct']:.1f} [{baseline['drop_pct_lo']:.1f}, "
@@ -40,7 +41,7 @@ def why_these_numbers(overall, keep_fractions):
     rows = []
     for dataset, part in overall.groupby("dataset", sort=False):
         records = part.to_dict("records")
-        baseline = next((r for r in records if r["method"] == BASELINE), None)
+        baseline = next((r for r in records if r["method"] == RANDOM_MAP), None)
         for row in records:
             rows.append({**row, "random_drop_pct": baseline["drop_pct"] if baseline else None,
                          "notes": notes(row, keep_fractions[dataset], FEATURES[dataset],

@@ -32,6 +32,8 @@ FAMILIES = {
     "counterfactual": "(e) counterfactual",
     "baseline": "baseline (no explanation: gives the scores a scale)",
 }
+# the baseline every metric's numbers are read against (methods/baselines.py)
+RANDOM_MAP = "random_map"
 # set per dataset (batch_size) or per job (seed), never per method
 SHARED_PARAMETERS = ("batch_size", "seed")
 REQUIRED = ("family", "display", "gap", "how", "reference")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import kendalltau
 
-from vxai.methods.registry import spec
+from vxai.methods.registry import RANDOM_MAP, spec
 
 # summary column: (the name people read, True when higher is better)
 METRICS = {
@@ -26,7 +26,6 @@ METRICS = {
     "sparseness": ("sparseness", True),
     "complexity": ("complexity", False),
 }
-RANDOM = "random_map"
 
 
 def is_baseline(method):
@@ -66,9 +65,9 @@ def random_beats_most(ranks):
     """The metrics under which the random map ranks above more than half of the methods."""
     flagged = []
     for metric, part in ranks.groupby("metric", sort=False):
-        if RANDOM not in set(part["method"]):
+        if RANDOM_MAP not in set(part["method"]):
             continue
-        random_rank = part.loc[part["method"] == RANDOM, "rank"].iloc[0]
+        random_rank = part.loc[part["method"] == RANDOM_MAP, "rank"].iloc[0]
         methods = part[[not is_baseline(m) for m in part["method"]]]
         if (methods["rank"] > random_rank).sum() > len(methods) / 2:
             flagged.append(metric)
