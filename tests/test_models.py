@@ -134,3 +134,32 @@ def test_the_validation_split_holds_out_every_class_of_sorted_labels():
     assert np.array_equal(held, again)
     assert not np.array_equal(held, validation_split(y, 0.1, seed=4)[1])
     assert len(validation_split(y, 0.0)[1]) == 0
+
+
+def test_early_stopping_keeps_the_best_epoch_and_cosine_decays_to_zero():
+    """With `patience`, training stops once the validation accuracy has not improved for
+    that many epochs and the model keeps the weights of its best epoch: evaluated again,
+    it scores the best accuracy of the history. The cosine schedule ends at 0."""
+    import keras
+
+    from vxai.models.training import fit
+
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(240, 6)).astype(np.float32)
+    y = (x[:, 0] + 0.8 * rng.normal(size=240) > 0).astype(int)  # noisy labels: val accuracy wobbles
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(2, activation="softmax")])
+    history = fit(model, x[:160], y[:160], 40, 16, 0.5, (x[160:], y[160:]), momentum=0.9,
+                  patience=3)
+    best = history["val_accuracy"].to_numpy().argmax()
+    assert len(history) < 40 and len(history) == best + 1 + 3  # stopped 3 epochs after the best
+    accuracy = (model.predict(x[160:], verbose=0).argmax(axis=1) == y[160:]).mean()
+    assert accuracy == pytest.approx(history["val_accuracy"].max(), abs=1e-6)
+    assert float(model.optimizer.momentum) == pytest.approx(0.9)
+
+    fit(model, x[:160], y[:160], 3, 16, 0.1, schedule="cosine")
+    assert float(model.optimizer.learning_rate) == pytest.approx(0.0, abs=1e-9)
+    from vxai.errors import UserError
+
+    with pytest.raises(UserError, match="patience needs validation samples"):
+        fit(model, x, y, 2, 16, 0.1, patience=2)

@@ -50,8 +50,12 @@ def train_for_dataset(dataset, data_path, train, input_size, model_path, history
     history = fit(
         model, model_inputs(data["x"][kept], model.input_shape), data["y"][kept],
         train["epochs"], train["batch_size"], train["learning_rate"], validation, augment,
+        train.get("momentum", 0.0), train.get("schedule", "constant"), train.get("patience"),
     )
     print(history.to_string(index=False))
+    kept = len(history) - 1  # the epoch whose weights are saved
+    if train.get("patience") is not None and len(history):
+        kept = int(history["val_accuracy"].to_numpy().argmax())  # EarlyStopping's best epoch
     _save_model(model, model_path)
     save_csv(history_path, history)
     save_json(
@@ -62,7 +66,9 @@ def train_for_dataset(dataset, data_path, train, input_size, model_path, history
             "parameters": int(model.count_params()),
             "input_shape": list(model.input_shape[1:]),
             "epochs": int(train["epochs"]),
-            "final_val_accuracy": float(history["val_accuracy"].iloc[-1]) if len(history) else None,
+            "epochs_run": int(len(history)),
+            "kept_epoch": kept + 1 if len(history) else None,
+            "kept_val_accuracy": float(history["val_accuracy"].iloc[kept]) if len(history) else None,
         },
     )
 
