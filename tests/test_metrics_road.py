@@ -26,6 +26,19 @@ def test_imputation_reproduces_a_linear_ramp_inside_a_hole():
     assert removed_count(0.7, 1000) == 700 and removed_count(0.3, 784) == 235
 
 
+def test_imputation_of_a_signal_is_linear_interpolation_between_the_kept_points():
+    """With the two adjacent points weighted equally, the solution is the straight line
+    between the nearest kept points, and the nearest kept value beyond either end."""
+    rng = np.random.default_rng(12)
+    for _ in range(20):
+        signal, removed = rng.normal(size=(40, 2)), rng.random(40) < 0.6
+        removed[rng.integers(0, 40)] = False  # at least one kept point
+        where, kept = np.arange(40), ~removed
+        expected = np.stack([np.interp(where, where[kept], signal[kept, c]) for c in range(2)],
+                            axis=1)
+        np.testing.assert_allclose(linear_imputation(signal, removed), expected, atol=1e-12)
+
+
 def quantus_imputation(x, removed):
     """Quantus' noisy linear imputation without noise, on a channels-last image."""
     from quantus.functions.perturb_func import noisy_linear_imputation
