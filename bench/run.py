@@ -15,11 +15,13 @@ every registered method is measured, including those of installed plugin package
 Methods run with the parameters of config/config.yaml for each dataset.
 Then the wall time of every job of the last pipeline run from Snakemake's benchmark files
 (`benchmarks/` of --run-dir, this repository by default) and their sum per rule; these are
-job times, so with several jobs at once their sum exceeds the run's wall time.
+job times, so with several jobs at once their sum exceeds the run's wall time. Last, the
+seconds each metric took in the score jobs, from their logs.
 """
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -111,7 +113,8 @@ def main():
                         help="only print the pipeline's job times")
     args = parser.parse_args()
     if args.rules_only:
-        return print_rule_times(args.run_dir / "benchmarks")
+        print_rule_times(args.run_dir / "benchmarks")
+        return print_metric_times(args.run_dir / "logs")
     configure_tensorflow(args.threads, seed=0)
     from vxai.methods import get_method
     from vxai.methods.streaming import MaskedScores
@@ -184,6 +187,32 @@ def print_rule_times(folder):
     for group, seconds in sorted(totals.items(), key=lambda item: -item[1]):
         print(f"{group:52s} {seconds:9.1f}")
     print(f"{'all jobs':52s} {sum(times.values()):9.1f}")
+
+
+TIMED = re.compile(r"^(?P<label>[^:\n]+): (?P<seconds>\d+(?:\.\d+)?) s$", re.M)
+
+
+def metric_times(folder):
+    """{(dataset, metric): [seconds of each score job]} from the lines `runtime.timed` writes
+    to the score jobs' logs (`logs/{dataset}/score/{method}.log`)."""
+    times = {}
+    for path in sorted(folder.glob("*/score/*.log")):
+        for match in TIMED.finditer(path.read_text(errors="replace")):
+            key = (path.parent.parent.name, match["label"])
+            times.setdefault(key, []).append(float(match["seconds"]))
+    return times
+
+
+def print_metric_times(folder):
+    """The seconds each metric took, summed over the score jobs of each dataset."""
+    times = metric_times(folder)
+    if not times:
+        return
+    print(f"\nscore jobs, seconds per metric ({folder})")
+    print(f"{'dataset':8s} {'metric':28s} {'jobs':>4s} {'total':>9s} {'per job':>9s}")
+    for (dataset, metric), seconds in times.items():
+        print(f"{dataset:8s} {metric:28s} {len(seconds):4d} {sum(seconds):9.1f} "
+              f"{sum(seconds) / len(seconds):9.1f}")
 
 
 if __name__ == "__main__":
