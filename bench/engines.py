@@ -105,7 +105,7 @@ def main():
         x = np.random.default_rng(0).random((args.batches * batch_size, *model.input_shape[1:]),
                                             dtype=np.float32)
         flops = flops_per_input(model)
-        reference = rate = None
+        reference = rate = None  # TensorFlow's, the first engine
         for engine, make in ENGINES.items():
             try:
                 predict = make(model, batch_size, args.threads)
@@ -113,11 +113,9 @@ def main():
                 print(f"{name:8s} {engine:12s} skipped: {err.name} is not installed")
                 continue
             outputs = predict(x)
+            engine_rate = best_rate(lambda: predict(x), len(x))
             if reference is None:
-                reference, rate = outputs, best_rate(lambda: predict(x), len(x))
-                engine_rate = rate
-            else:
-                engine_rate = best_rate(lambda: predict(x), len(x))
+                reference, rate = outputs, engine_rate
             print(f"{name:8s} {engine:12s} {engine_rate:10.1f} inputs/s  x{engine_rate / rate:.2f}  "
                   f"max |dp| {np.abs(outputs - reference).max():.1e}  "
                   f"{engine_rate * flops / 1e9:6.1f} GFLOP/s (batch {batch_size})")

@@ -18,6 +18,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import spsolve
 
 from vxai.maps import descending_ranks
+from vxai.metrics.curves import area
 
 NEIGHBOURS = {
     1: (((-1,), 1 / 2), ((1,), 1 / 2)),
@@ -86,7 +87,7 @@ def road(predict, x, maps, classes, fractions, noise, rng, batch_size=64):
             removed = ranks[i] < count if direction == 0 else ranks[i] >= n_features - count
             removed = removed.reshape(spatial)
             imputed = linear_imputation(x[i], removed)
-            imputed[removed] += noise * rng.standard_normal(imputed[removed].shape)
+            imputed[removed] += noise * rng.standard_normal((removed.sum(), x.shape[-1]))
             batch[row] = imputed
         probs = predict(batch)
         for row, (direction, i, j) in enumerate(chunk):
@@ -99,4 +100,4 @@ def road_area(curves, fractions):
     fractions = np.asarray(fractions, dtype=np.float64)
     if len(fractions) == 1:
         return curves[:, 0]
-    return np.trapezoid(curves, fractions, axis=1) / (fractions[-1] - fractions[0])
+    return area(curves, fractions) / (fractions[-1] - fractions[0])
