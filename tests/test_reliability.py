@@ -250,6 +250,41 @@ def outputs(workdir, pattern):
     return sorted(p.relative_to(workdir) for p in workdir.glob(pattern) if p.is_file())
 
 
+def ended(proc):
+    """Whether a psutil process has exited (a zombie has: only its parent has not reaped it)."""
+    try:
+        return proc.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def stop_as_a_cluster_does(process, workdir, configs):
+    """SIGTERM to the workflow's process group, as `scancel` or `kill -- -PGID` sends it; every
+    job script must stop within the grace period. Snakemake itself can deadlock there: its
+    SIGTERM handler takes the scheduler's non-reentrant lock, and hangs when the signal lands
+    while the scheduler holds it (seen with Snakemake 9.27 during job selection). A cluster
+    then sends SIGKILL after its grace period, and the user runs `--unlock`; so does this."""
+    scripts = []
+    for child in psutil.Process(process.pid).children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if any(".snakemake/scripts/" in part for part in child.cmdline()):
+                scripts.append(child)
+    os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.time() + 120
+    while not all(map(ended, scripts)) and time.time() < deadline:
+        time.sleep(0.5)
+    assert all(map(ended, scripts)), "a job script did not stop within 120 s of SIGTERM"
+    try:
+        process.wait(timeout=180)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        unlocked = snakemake(workdir, "--unlock", *configs)
+        assert unlocked.returncode == 0, unlocked.stderr[-2000:]
+    else:
+        assert process.returncode != 0
+
+
 LEAN_METHODS = ("gradcam", "rise", "counterfactual")
 
 
@@ -285,8 +320,7 @@ def test_interrupted_runs_resume_and_reproduce_an_uninterrupted_run(smoke_run, t
     second = start(workdir, configs)
     wait_for(lambda: running_job(second, ".explain.py"))
     time.sleep(2)
-    os.killpg(second.pid, signal.SIGTERM)
-    second.wait(timeout=300)
+    stop_as_a_cluster_does(second, workdir, configs)
 
     done_before = {p for p in outputs(workdir, "results/**/*") if not p.name.startswith(".")}
     assert not [p for p in outputs(workdir, "results/**/*") if ".tmp-" in p.name]
