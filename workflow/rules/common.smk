@@ -90,6 +90,7 @@ SCORE_METRICS = [
     "faithfulness_correlation",
     "robustness",
     "random_logit",
+    "reproducibility",
 ]
 HMT_ZIP = "resources/Kather_texture_2016_image_tiles_5000.zip"
 HMT_FOLDER = "resources/hmt_dataset"

@@ -38,7 +38,10 @@ def segment(x, segmentation="slic", segment_size=4, n_segments=50, compactness=1
 class SurrogateExplainer(Explainer):
     """Segments each input, scores `samples` on/off patterns of its segments (off = set to
     `baseline`) in streamed batches, and fits `coefficients(Z, scores)`. The patterns for M
-    segments are drawn from (seed, M), so an input's map does not depend on its batch."""
+    segments are drawn from (seed, M), so an input's map does not depend on its batch.
+    `paired` draws half of the patterns and adds their complements (antithetic sampling):
+    the complement of a pattern is as likely as the pattern under both methods' sampling, so
+    the estimator keeps its definition and loses the variance that the two share."""
 
     cost_kind = "forward"  # passes counted by self.scores
 
@@ -48,9 +51,9 @@ class SurrogateExplainer(Explainer):
     }
 
     def __init__(self, model, samples=1000, baseline=0.0, segmentation="slic", segment_size=4,
-                 n_segments=50, compactness=10.0, **kwargs):
+                 n_segments=50, compactness=10.0, paired=True, **kwargs):
         super().__init__(model, **kwargs)
-        self.samples, self.baseline = int(samples), float(baseline)
+        self.samples, self.baseline, self.paired = int(samples), float(baseline), bool(paired)
         self.segmentation = dict(segmentation=segmentation, segment_size=int(segment_size),
                                  n_segments=int(n_segments), compactness=float(compactness))
         self.scores = MaskedScores(self.model, self.batch_size)
@@ -58,6 +61,14 @@ class SurrogateExplainer(Explainer):
     def patterns(self, n_segments, rng):
         """Binary (samples, M) matrix and per-row weights."""
         raise NotImplementedError
+
+    def draw(self, count, draw_one_set):
+        """`count` patterns from `draw_one_set(k)` (a binary (k, M) matrix): with `paired`,
+        count // 2 of them followed by their complements (and one more when count is odd)."""
+        if not self.paired:
+            return draw_one_set(count)
+        half = draw_one_set(count - count // 2)
+        return np.concatenate([half, 1.0 - half[: count // 2]])
 
     def coefficients(self, patterns, weights, scores, full, empty):
         raise NotImplementedError
@@ -89,6 +100,7 @@ class SurrogateExplainer(Explainer):
     family="approximation",
     display="LIME",
     budget="samples",
+    stochastic=True,
     gap="Explains any model by a local linear surrogate on interpretable features.",
     how=(
         "Switches segments (windows in 1-D, superpixels or a grid in 2-D) on and off, "
@@ -113,8 +125,8 @@ class LIME(SurrogateExplainer):
         self.kernel_width, self.alpha = float(kernel_width), float(alpha)
 
     def patterns(self, n_segments, rng):
-        patterns = (rng.random((self.samples, n_segments)) < 0.5).astype(np.float32)
-        patterns[0] = 1.0
+        patterns = np.concatenate([np.ones((1, n_segments), np.float32), self.draw(
+            self.samples - 1, lambda k: (rng.random((k, n_segments)) < 0.5).astype(np.float32))])
         on = patterns.sum(axis=1)
         distance = 1.0 - np.sqrt(on / n_segments)  # cosine distance to all-ones
         return patterns, np.exp(-(distance**2) / (2 * self.kernel_width**2))
@@ -136,6 +148,7 @@ def _all_coalitions(n_segments):
     family="approximation",
     display="KernelSHAP",
     budget="samples",
+    stochastic=True,
     gap=(
         "LIME's weights are heuristic; the Shapley kernel makes the linear surrogate "
         "recover Shapley values."
@@ -166,10 +179,13 @@ class KernelSHAP(SurrogateExplainer):
             return patterns, weights
         sizes = np.arange(1, n_segments)
         per_size = (n_segments - 1) / (sizes * (n_segments - sizes))
-        drawn = rng.choice(sizes, size=self.samples, p=per_size / per_size.sum())
-        order = np.argsort(rng.random((self.samples, n_segments)), axis=1)
-        patterns = (np.argsort(order, axis=1) < drawn[:, None]).astype(np.float32)
-        return patterns, np.ones(self.samples)
+
+        def coalitions(k):  # the kernel's weight is the same for a size and its complement
+            drawn = rng.choice(sizes, size=k, p=per_size / per_size.sum())
+            order = np.argsort(rng.random((k, n_segments)), axis=1)
+            return (np.argsort(order, axis=1) < drawn[:, None]).astype(np.float32)
+
+        return self.draw(self.samples, coalitions), np.ones(self.samples)
 
     def coefficients(self, patterns, weights, scores, full, empty):
         # phi_M = (full - empty) - sum(others): regress y - z_M * total on z_j - z_M

@@ -12,6 +12,7 @@ from vxai.methods.registry import register
     "random_map",
     family="baseline",
     display="Random map",
+    stochastic=True,
     gap="A floor for the faithfulness numbers; no explanation.",
     how="Uniform random values, seeded per input.",
     reference=None,

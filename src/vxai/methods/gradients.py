@@ -118,6 +118,7 @@ class IntegratedGradients(GradientExplainer):
     "smoothgrad",
     family="backprop",
     display="SmoothGrad",
+    stochastic=True,
     gap="Gradient maps are visually noisy because the gradient fluctuates locally.",
     how=(
         "Averages the absolute gradient over copies of the input with Gaussian noise (one "
@@ -224,23 +225,27 @@ class FullGrad(Explainer):
             if keras.activations.serialize(layer.activation) == "relu":
                 grad = grad * tf.cast(output > 0, grad.dtype)
             parts.append(grad * layer.bias)
-        total = tf.add_n([tf.reduce_sum(p, axis=list(range(1, len(p.shape))))
-                          for p in [input_part, *parts]])
-        if self.last_bias is not None:
-            total += tf.gather(self.last_bias, targets)
-        return input_part, parts, tf.abs(score - total)
+        return input_part, parts, score
 
     def explain_batch(self, x, targets):
-        input_part, parts, error = self._parts(tf.constant(x), tf.constant(targets))
-        saliency = _channel_normalized(np.abs(input_part.numpy())).sum(axis=-1)
+        input_part, parts, score = self._parts(tf.constant(x), tf.constant(targets))
+        input_part, parts = input_part.numpy(), [part.numpy() for part in parts]
+        # the completeness error in float64 and NumPy's fixed summation order, so that it is
+        # the same number in every run (TensorFlow's threads sum float32 in varying orders)
+        total = sum(part.reshape(len(x), -1).astype(np.float64).sum(axis=1)
+                    for part in [input_part, *parts])
+        if self.last_bias is not None:
+            total = total + self.last_bias.numpy().astype(np.float64)[targets]
+        error = np.abs(score.numpy().astype(np.float64) - total)
+        saliency = _channel_normalized(np.abs(input_part)).sum(axis=-1)
         for part, spatial in zip(parts, self.spatial):
             if spatial:  # (bi)linear upsampling is linear: sum the channels, then upsample
-                layer_sum = _channel_normalized(np.abs(part.numpy())).sum(axis=-1)
+                layer_sum = _channel_normalized(np.abs(part)).sum(axis=-1)
                 saliency += upsample(layer_sum, self.input_size).numpy()
         low = saliency.reshape(len(x), -1).min(axis=1).reshape(-1, *[1] * len(self.input_size))
         saliency = saliency - low
         high = saliency.reshape(len(x), -1).max(axis=1).reshape(low.shape)
-        return saliency / (1e-7 + high), {"completeness_error": error.numpy()}
+        return saliency / (1e-7 + high), {"completeness_error": error}
 
 
 def _channel_normalized(values):

@@ -20,7 +20,8 @@ from vxai.models.graph import logits_tensor, spatial_layers
 class PerturbationExplainer(Explainer):
     """Masks shared by every input of the job, made `batch_size` at a time by `masks(start,
     stop)` as tensors; each input accumulates sum_i score_i * weights(M_i) inside the
-    compiled forward pass, and `finish` turns the sums into maps."""
+    compiled forward pass, and `finish` turns the sums into maps, given per input the sum,
+    the least and the largest of the scores (`stats`) and, in `self.coverage`, sum_i M_i."""
 
     cost_kind = "forward"  # passes counted by self.scores
 
@@ -39,18 +40,28 @@ class PerturbationExplainer(Explainer):
     def weights(self, masks):
         return masks
 
-    def finish(self, totals, x, targets):
+    def finish(self, totals, x, targets, stats):
         raise NotImplementedError
 
     def explain_batch(self, x, targets):
         totals = np.zeros((len(x), *self.input_size), np.float64)
+        stats = {"sum": np.zeros(len(x)), "min": np.full(len(x), np.inf),
+                 "max": np.full(len(x), -np.inf)}
+        self.coverage = np.zeros(self.input_size, np.float64)
         for start in range(0, self.n_masks, self.batch_size):
             masks = self.masks(start, min(start + self.batch_size, self.n_masks))
             weights = self.weights(masks)
+            self.coverage += tf.reduce_sum(masks, axis=0).numpy()
             for i in range(len(x)):
-                totals[i] += self.scores.weighted_sum(x[i], targets[i], masks, weights,
-                                                      self.baseline).numpy()
-        return self.finish(totals, x, targets).astype(np.float32), {}
+                total, scores = self.scores.weighted_sum(x[i], targets[i], masks, weights,
+                                                         self.baseline)
+                totals[i] += total.numpy()
+                scores = scores.numpy().astype(np.float64)
+                stats["sum"][i] += scores.sum()
+                stats["min"][i] = min(stats["min"][i], scores.min())
+                stats["max"][i] = max(stats["max"][i], scores.max())
+        maps, extras = self.finish(totals, x, targets, stats)
+        return maps.astype(np.float32), extras
 
 
 @register(
@@ -58,6 +69,7 @@ class PerturbationExplainer(Explainer):
     family="perturbation",
     display="RISE",
     budget="masks",
+    stochastic=True,
     gap="A black-box method that needs no gradients or internals, only forward passes.",
     how=(
         "Scores the input under many random smooth binary masks and averages the masks "
@@ -73,28 +85,58 @@ class RISE(PerturbationExplainer):
     cropped to the input. Saliency = sum_i p_c(x * M_i) M_i / (N p). The mask set is drawn
     from the job's seed and shared by all of its inputs. `shift="pixels"` is the course
     code's variant: grids upsampled to the input size plus `cells` points per axis, shifted
-    by 0 to `cells` points, and each mask divided by its maximum."""
+    by 0 to `cells` points, and each mask divided by its maximum.
+
+    Variance reduction, with the same expectation (E[M_i] = p at every point):
+    `control_variate` subtracts the mean score s from every score, which removes the
+    mask-coverage noise s * (sum_i M_i / (N p) - 1) of the plain sum; the map is
+    s + sum_i (p_c(x * M_i) - s) M_i / ((N - 1) p). `sampling="stratified"` keeps each grid
+    cell in exactly round(p N) of the masks and spreads the shifts evenly over their range
+    (each column of the design permuted at random); "independent" draws every cell and
+    shift independently. When the class probability is the same under every mask the model
+    gave RISE nothing to read: the map is that constant and its `score_range` extra 0."""
 
     parameter_schema = {
         "keep_probability": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
         "shift": {"enum": ["cell", "pixels"]},
+        "sampling": {"enum": ["stratified", "independent"]},
     }
 
     def __init__(self, model, masks=1000, cells=7, keep_probability=0.5, shift="cell",
-                 **kwargs):
+                 control_variate=True, sampling="stratified", **kwargs):
         super().__init__(model, **kwargs)
         if not 0 < keep_probability <= 1:
             raise UserError(f"rise: keep_probability must be in (0, 1], got {keep_probability}")
         if shift not in ("cell", "pixels"):
             raise UserError(f"rise: shift must be 'cell' or 'pixels', got {shift!r}")
+        if sampling not in ("stratified", "independent"):
+            raise UserError(f"rise: sampling must be 'stratified' or 'independent', got "
+                            f"{sampling!r}")
+        if control_variate and shift == "pixels":
+            raise UserError("rise: control_variate needs masks whose mean is p everywhere; "
+                            "shift 'pixels' divides each mask by its maximum: set "
+                            "control_variate: false with it")
+        if control_variate and int(masks) < 2:
+            raise UserError("rise: control_variate needs at least 2 masks")
         self.n_masks, self.p = int(masks), float(keep_probability)
         self.cells, self.shift = int(cells), shift
+        self.control_variate, self.sampling = bool(control_variate), sampling
         self.cell = tuple(math.ceil(size / self.cells) for size in self.input_size)
         rng = np.random.default_rng(self.seed)
-        shape = (self.n_masks, *([self.cells] * len(self.input_size)))
-        self.grids = (rng.random(shape) < self.p).astype(np.float32)
-        highs = self.cell if shift == "cell" else [self.cells + 1] * len(self.input_size)
-        self.shifts = np.stack([rng.integers(0, h, self.n_masks) for h in highs], axis=1)
+        rank = len(self.input_size)
+        highs = self.cell if shift == "cell" else [self.cells + 1] * rank
+        if sampling == "stratified":
+            kept = max(1, round(self.p * self.n_masks))
+            self.p = kept / self.n_masks  # the keep rate the masks have
+            column = (np.arange(self.n_masks) < kept).astype(np.float32)
+            grids = rng.permuted(np.repeat(column[:, None], self.cells**rank, axis=1), axis=0)
+            self.grids = grids.reshape(self.n_masks, *([self.cells] * rank))
+            self.shifts = np.stack([rng.permutation(np.arange(self.n_masks) % h)
+                                    for h in highs], axis=1)
+        else:
+            shape = (self.n_masks, *([self.cells] * rank))
+            self.grids = (rng.random(shape) < self.p).astype(np.float32)
+            self.shifts = np.stack([rng.integers(0, h, self.n_masks) for h in highs], axis=1)
 
     def masks(self, start, stop):
         if self.shift == "cell":
@@ -110,8 +152,15 @@ class RISE(PerturbationExplainer):
             masks = masks / tf.where(peaks > 0, peaks, tf.ones_like(peaks))
         return masks
 
-    def finish(self, totals, x, targets):
-        return totals / (self.n_masks * self.p)
+    def finish(self, totals, x, targets, stats):
+        spread = stats["max"] - stats["min"]
+        if self.control_variate:
+            mean = (stats["sum"] / self.n_masks).reshape(-1, *[1] * len(self.input_size))
+            maps = mean + (totals - mean * self.coverage) / ((self.n_masks - 1) * self.p)
+            maps = np.where(spread.reshape(mean.shape) > 0, maps, mean)
+        else:
+            maps = totals / (self.n_masks * self.p)
+        return maps, {"score_range": spread}
 
 
 @register(
@@ -155,9 +204,9 @@ class Occlusion(PerturbationExplainer):
     def weights(self, masks):
         return 1.0 - masks  # the occluded window
 
-    def finish(self, totals, x, targets):
+    def finish(self, totals, x, targets, stats):
         full = self.scores.unmasked(x, targets)
-        return full.reshape(-1, *([1] * len(self.input_size))) - totals / self.count
+        return full.reshape(-1, *([1] * len(self.input_size))) - totals / self.count, {}
 
 
 def sise_layers(model):

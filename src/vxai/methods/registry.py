@@ -1,11 +1,12 @@
 """Every attribution method, as registered on its class with `@register(...)`.
 
 A method is one module: its Explainer class carries the registration (family, display name,
-budget parameter, card, reference), its `__init__` signature the parameters and their
-defaults, and a class attribute `parameter_schema` the constraints that a default's type
-does not say (an int default means a positive count). The workflow, the config check, the
-bench and the report read the registrations from the source with `ast`, so they know every
-method without importing TensorFlow; `get_method` imports only the module it needs.
+budget parameter, whether it draws random numbers, card, reference), its `__init__`
+signature the parameters and their defaults, and a class attribute `parameter_schema` the
+constraints that a default's type does not say (an int default means a positive count).
+The workflow, the config check, the bench and the report read the registrations from the
+source with `ast`, so they know every method without importing TensorFlow; `get_method`
+imports only the module it needs.
 
 Methods come from the modules of `vxai.methods` and from the modules other packages name
 under the entry-point group `vxai.methods` (for example `toy = mypackage.methods`).
@@ -37,7 +38,7 @@ RANDOM_MAP = "random_map"
 # set per dataset (batch_size) or per job (seed), never per method
 SHARED_PARAMETERS = ("batch_size", "seed")
 REQUIRED = ("family", "display", "gap", "how", "reference")
-OPTIONAL = ("budget", "bibtex")
+OPTIONAL = ("budget", "bibtex", "stochastic")
 
 _CLASSES = {}
 
@@ -46,8 +47,10 @@ def register(name, **registration):
     """Class decorator registering an Explainer subclass as method `name`. Keywords:
     family, display (the name people read), gap and how (the appendix card), reference
     (a BibTeX key of report/references.bib, or of `bibtex`; None only for baselines),
-    optionally budget (the parameter that sets its number of forward passes) and bibtex
-    (the entry, for methods outside this package). All values must be literals: they are
+    optionally budget (the parameter that sets its number of forward passes), stochastic
+    (True when its maps depend on the seed: they are explained again under a second seed
+    and scored for reproducibility) and bibtex (the entry, for methods outside this
+    package). All values must be literals: they are
     read from the source without running it."""
 
     def add(cls):
@@ -75,6 +78,7 @@ class MethodSpec:
     schema: dict  # {parameter: JSON schema}
     budget: str | None = None
     bibtex: str | None = None
+    stochastic: bool = False
 
     @property
     def family_title(self):
@@ -176,6 +180,8 @@ def _spec(module, path, node, call, classes):
         raise UserError(f"{where}: method '{name}': parameter_schema must give a schema for "
                         f"each parameter whose default is None, and only for its parameters "
                         f"({', '.join(params)}); check {', '.join(bad)}")
+    if not isinstance(values.get("stochastic", False), bool):
+        raise UserError(f"{where}: 'stochastic' of '{name}' must be True or False")
     if values.get("budget") not in (None, *params):
         raise UserError(f"{where}: budget '{values['budget']}' of '{name}' is not one of its "
                         f"parameters ({', '.join(params)})")

@@ -28,12 +28,13 @@ class MaskedScores:
         return outputs[:, target]
 
     def _compute_weighted(self, x, masks, weights, baseline, target):
-        return tf.tensordot(self._compute(x, masks, baseline, target), weights, axes=1)
+        scores = self._compute(x, masks, baseline, target)
+        return tf.tensordot(scores, weights, axes=1), scores
 
     def weighted_sum(self, x, target, masks, weights, baseline=0.0):
-        """sum_i score_i * weights_i for one batch (at most `batch_size`) of masks, with the
-        masks and weights as tensors (k, *spatial): nothing leaves the compiled function but
-        the sum."""
+        """(sum_i score_i * weights_i, the scores (k,)) for one batch (at most `batch_size`)
+        of masks, with the masks and weights as tensors (k, *spatial): nothing but the sum
+        and the k scores leaves the compiled function."""
         self.passes += int(masks.shape[0])
         return self._weighted(tf.constant(x, tf.float32), masks, weights,
                               tf.constant(baseline, tf.float32), tf.constant(target, tf.int32))

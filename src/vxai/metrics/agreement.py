@@ -20,6 +20,7 @@ METRICS = {
     "max_sensitivity": ("max-sensitivity", False),
     "avg_sensitivity": ("avg-sensitivity", False),
     "random_logit": ("random-logit", False),
+    "reproducibility": ("reproducibility", True),
     "pointing_game": ("pointing game", True),
     "relevance_mass": ("relevance mass", True),
     "template_iou": ("template IoU", True),

@@ -25,6 +25,7 @@ CORRELATION = ("faithfulness_correlation",)
 ROAD = ("road_morf_auc", "road_lerf_auc")
 ROBUSTNESS = ("max_sensitivity", "avg_sensitivity")
 RANDOMIZATION = ("random_logit",)
+REPRODUCIBILITY = ("reproducibility",)
 # method self-checks, per-sample extras averaged where a method stores them
 DIAGNOSTICS = ("completeness_error", "efficiency_error", "counterfactual_success", "edit_size",
                "area_error")
@@ -96,8 +97,10 @@ def bootstrap_ci(values, n_boot=1000, seed=0, level=0.95):
 
 
 def summarize(scores, seed=0):
-    """One row: Drop% and Increase% of every variant with 95 % bootstrap intervals, and the
-    mean fraction of features the threshold actually kept."""
+    """One row: Drop% and Increase% of every variant with 95 % bootstrap intervals, the
+    mean fraction of features the threshold actually kept, the share of samples whose map is
+    constant (unexplained) and the means of the other metrics, with intervals where they
+    are scored on a subset; `reproducibility_n` counts the samples it is scored on."""
     row = {"n": len(scores)}
     for variant in VARIANTS:
         for column in ("drop", "increase"):
@@ -107,7 +110,11 @@ def summarize(scores, seed=0):
             low, high = bootstrap_ci(values, seed=seed)
             row[f"{name}_lo"], row[f"{name}_hi"] = 100 * low, 100 * high
     row["mean_kept_fraction"] = float(scores["kept_fraction"].mean()) if len(scores) else float("nan")
-    sampled = ROAD + CORRELATION + ROBUSTNESS + RANDOMIZATION + COMPLEXITY
+    row["unexplained_pct"] = (100 * float(scores["unexplained"].mean())
+                              if "unexplained" in scores and len(scores) else float("nan"))
+    row["reproducibility_n"] = (int(scores["reproducibility"].notna().sum())
+                                if "reproducibility" in scores else 0)
+    sampled = ROAD + CORRELATION + ROBUSTNESS + RANDOMIZATION + REPRODUCIBILITY + COMPLEXITY
     for column in LOCALIZATION + CURVES + sampled + DIAGNOSTICS:
         row[column] = float(scores[column].mean()) if column in scores and len(scores) else float("nan")
     for column in sampled:  # intervals: over the samples with them

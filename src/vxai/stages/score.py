@@ -5,6 +5,7 @@ import pandas as pd
 
 from vxai.data.inputs import load_maps, load_test_support, subset_indices
 from vxai.errors import UserError
+from vxai.methods.registry import spec
 from vxai.io import save_csv, save_npz
 from vxai.metrics.complexity import complexity, sparseness
 from vxai.metrics.correlation import faithfulness_correlation, random_subsets
@@ -12,6 +13,7 @@ from vxai.metrics.curves import area, blurred, deletion_insertion
 from vxai.metrics.faithfulness import drop_increase
 from vxai.metrics.localization import localization_scores
 from vxai.metrics.random_logit import other_classes, random_logit
+from vxai.metrics.reproducibility import reproducibility, unexplained
 from vxai.metrics.road import road, road_area
 from vxai.metrics.robustness import sensitivity
 from vxai.metrics.sanity import cascading_randomization
@@ -28,7 +30,8 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     areas), `road`, `faithfulness_correlation`, and, re-explaining samples with `method`,
     `method_params` and the explain job's `explain_seed` (the same masks, noise or
     coalitions as the stored maps), `robustness` and `random_logit`. The deletion/insertion
-    and ROAD curves themselves go to `curves_output`."""
+    and ROAD curves themselves go to `curves_output`; `reproducibility` explains samples
+    again under a second seed derived from `explain_seed`."""
     metrics = metrics or {}
     model = load_model(model_path)
     x, y, ids, class_names = prepared_test_subset(data_path, model, test_samples)
@@ -53,6 +56,7 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     for key in sorted(k for k in maps if k.startswith("extra_") and maps[k].ndim == 1):
         table[key.removeprefix("extra_")] = maps[key]  # per-sample extras; arrays stay in the maps
     table["sparseness"], table["complexity"] = sparseness(maps["maps"]), complexity(maps["maps"])
+    table["unexplained"] = unexplained(maps["maps"]) | (table.get("score_range", 1.0) == 0)
     curves = {}
     if "curves" in metrics:
         with timed("deletion/insertion curves"):
@@ -82,6 +86,10 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
                 _score_random_logit(explain, x, maps["maps"], classes, probs.shape[1],
                                     metrics["random_logit"], derive_seed(seed, "random_logit"),
                                     table)
+    if "reproducibility" in metrics:
+        with timed("reproducibility"):
+            _score_reproducibility(method, model, data_path, batch_size, method_params or {},
+                                   explain_seed, x, maps, metrics["reproducibility"], table)
     support = load_test_support(data_path, test_samples)
     if support is not None and np.isfinite(support).all():
         for key, values in localization_scores(maps["maps"], support).items():
@@ -161,3 +169,20 @@ def _score_random_logit(explain, x, maps, classes, n_classes, settings, seed, ta
     other = other_classes(np.random.default_rng(seed), classes[picked], n_classes)
     table["random_logit"] = np.nan
     table.loc[picked, "random_logit"] = random_logit(explain, x[picked], maps[picked], other)
+
+
+def _score_reproducibility(method, model, data_path, batch_size, method_params, explain_seed, x,
+                           maps, settings, table):
+    """Spearman of the stored maps with a second seed's on evenly spaced samples (1 by
+    construction for a method that draws no random numbers)."""
+    picked = subset_indices(len(x), settings["samples"])
+    stochastic = spec(method).stochastic
+
+    def explain_again(inputs, targets):
+        return make_explainer(method, model, data_path, batch_size=batch_size,
+                              seed=derive_seed(explain_seed, "reproducibility"),
+                              **method_params).explain(inputs, targets).maps
+
+    table["reproducibility"] = np.nan
+    table.loc[picked, "reproducibility"] = reproducibility(
+        explain_again, x[picked], maps["maps"][picked], maps["targets"][picked], stochastic)
