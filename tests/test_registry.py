@@ -116,7 +116,7 @@ def test_config_mistakes_name_the_key_and_what_is_accepted():
     with pytest.raises(UserError, match=r"^config 'hmt: methods: rise': method 'rise' has no "
                                         r"parameter\(s\) mask; it accepts: masks, cells, "
                                         r"keep_probability, shift, control_variate, sampling, "
-                                        r"baseline$"):
+                                        r"baseline, score$"):
         check_parameters("rise", {"mask": 10}, where)
     with pytest.raises(UserError, match=r"^config 'hmt: methods: rise': masks: 0 is less than "
                                         r"the minimum of 1$"):

@@ -83,3 +83,22 @@ def test_the_course_profile_replaces_or_updates_the_default_methods():
     assert merged["mnist1d"]["methods"] == {"gradcam": {"score": "probability"}}
     assert merged["mnist1d"]["keep_fraction"] == 0.3
     assert merged["hmt"]["methods"] == {"rise": {"masks": 1000, "cells": 7}}
+
+
+def test_a_map_that_does_not_reproduce_or_is_constant_gets_a_sentence():
+    overall = pd.DataFrame([
+        {**row("hmt", "rise", 20.0, 10.0, 30.0, 0.90, 20.0, 25.0), "reproducibility": 0.16,
+         "reproducibility_lo": 0.05, "reproducibility_hi": 0.27, "reproducibility_n": 8,
+         "unexplained_pct": 37.5},
+        {**row("hmt", "gradcam", 20.0, 10.0, 30.0, 0.90, 20.0, 25.0), "reproducibility": 1.0,
+         "reproducibility_lo": 1.0, "reproducibility_hi": 1.0, "reproducibility_n": 8,
+         "unexplained_pct": 0.0},
+    ])
+    rows = {r["method"]: r for r in why_these_numbers(overall, {"hmt": 0.9})}
+    assert rows["rise"]["notes"] == [
+        "not reproducible: the maps of two seeds agree at Spearman 0.16 [0.05, 0.27] on 8 "
+        "samples, below 0.9; these scores describe the method's noise as much as the model "
+        "(raise its budget)",
+        "37.5 % of the maps are constant: the model's output did not change under the "
+        "method's perturbations, so those samples are unexplained"]
+    assert rows["gradcam"]["notes"] == []

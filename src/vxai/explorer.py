@@ -28,7 +28,8 @@ from vxai.methods.registry import FAMILIES, display, ordered, spec
 MAP_SIDE = 56
 MAP_LEVELS = 64
 COLORMAP = "jet"  # the galleries' colours
-SCORES = ("drop", "increase", "kept_fraction", "deletion_auc", "insertion_auc")
+SCORES = ("drop", "increase", "kept_fraction", "deletion_auc", "insertion_auc",
+          "reproducibility", "unexplained")
 
 
 def colormap():

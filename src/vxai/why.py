@@ -1,8 +1,10 @@
 """Why these numbers: per method, the assignment's Drop% beside the conventions that move it
-(ties, tie-exact and soft masking) and the random-map baseline, with a sentence wherever
-one of them lies outside the Drop% interval."""
+(ties, tie-exact and soft masking), the random-map baseline and the map's reproducibility,
+with a sentence wherever one of them lies outside the Drop% interval, the map does not
+reproduce under a second seed, or some maps are constant."""
 
 from vxai.methods.registry import RANDOM_MAP
+from vxai.metrics.reproducibility import REPRODUCIBLE
 
 FEATURES = {"mnist1d": "points", "hmt": "pixels"}
 
@@ -26,6 +28,16 @@ def notes(row, keep_fraction, features, baseline=None):
     if _outside(row["drop_soft_pct"], row):
         found.append(f"soft masking (the input times the [0, 1] map) gives Drop% "
                      f"{row['drop_soft_pct']:.1f}")
+    repro = row.get("reproducibility", float("nan"))
+    if repro == repro and repro < REPRODUCIBLE:
+        found.append(f"not reproducible: the maps of two seeds agree at Spearman {repro:.2f} "
+                     f"[{row['reproducibility_lo']:.2f}, {row['reproducibility_hi']:.2f}] on "
+                     f"{row['reproducibility_n']} samples, below {REPRODUCIBLE}; these scores "
+                     "describe the method's noise as much as the model (raise its budget)")
+    if row.get("unexplained_pct", 0) > 0:
+        found.append(f"{row['unexplained_pct']:.1f} % of the maps are constant: the model's "
+                     "output did not change under the method's perturbations, so those samples "
+                     "are unexplained")
     if baseline is not None and row["method"] != RANDOM_MAP and (
             row["drop_pct_hi"] >= baseline["drop_pct_lo"]):  # lower Drop% is better
         found.append(f"not better than the random map at the 95 % level (its Drop% is "

@@ -12,6 +12,7 @@ from vxai.errors import UserError
 from vxai.methods.base import Explainer
 from vxai.methods.registry import register
 from vxai.methods.streaming import MaskedScores
+from vxai.models.graph import scored_model
 
 
 def segment(x, segmentation="slic", segment_size=4, n_segments=50, compactness=10.0):
@@ -37,7 +38,8 @@ def segment(x, segmentation="slic", segment_size=4, n_segments=50, compactness=1
 
 class SurrogateExplainer(Explainer):
     """Segments each input, scores `samples` on/off patterns of its segments (off = set to
-    `baseline`) in streamed batches, and fits `coefficients(Z, scores)`. The patterns for M
+    `baseline`) in streamed batches (the class probability, or with `score="logit"` the class
+    logit), and fits `coefficients(Z, scores)`. The patterns for M
     segments are drawn from (seed, M), so an input's map does not depend on its batch.
     `paired` draws half of the patterns and adds their complements (antithetic sampling):
     the complement of a pattern is as likely as the pattern under both methods' sampling, so
@@ -48,15 +50,16 @@ class SurrogateExplainer(Explainer):
     parameter_schema = {
         "segmentation": {"enum": ["slic", "grid"]},
         "compactness": {"type": "number", "exclusiveMinimum": 0},
+        "score": {"enum": ["probability", "logit"]},
     }
 
     def __init__(self, model, samples=1000, baseline=0.0, segmentation="slic", segment_size=4,
-                 n_segments=50, compactness=10.0, paired=True, **kwargs):
+                 n_segments=50, compactness=10.0, paired=True, score="probability", **kwargs):
         super().__init__(model, **kwargs)
         self.samples, self.baseline, self.paired = int(samples), float(baseline), bool(paired)
         self.segmentation = dict(segmentation=segmentation, segment_size=int(segment_size),
                                  n_segments=int(n_segments), compactness=float(compactness))
-        self.scores = MaskedScores(self.model, self.batch_size)
+        self.scores = MaskedScores(scored_model(self.model, score), self.batch_size)
 
     def patterns(self, n_segments, rng):
         """Binary (samples, M) matrix and per-row weights."""

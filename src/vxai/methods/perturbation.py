@@ -14,7 +14,7 @@ from vxai.maps import normalize01
 from vxai.methods.base import Explainer, target_gradients, upsample
 from vxai.methods.registry import register
 from vxai.methods.streaming import MaskedScores
-from vxai.models.graph import logits_tensor, spatial_layers
+from vxai.models.graph import logits_tensor, scored_model, spatial_layers
 
 
 class PerturbationExplainer(Explainer):
@@ -24,14 +24,15 @@ class PerturbationExplainer(Explainer):
     the least and the largest of the scores (`stats`) and, in `self.coverage`, sum_i M_i."""
 
     cost_kind = "forward"  # passes counted by self.scores
+    parameter_schema = {"score": {"enum": ["probability", "logit"]}}
 
     n_masks = 0
 
-    def __init__(self, model, baseline=0.0, **kwargs):
+    def __init__(self, model, baseline=0.0, score="probability", **kwargs):
         super().__init__(model, **kwargs)
         self.baseline = float(baseline)
         self.input_size = tuple(self.model.input_shape[1:-1])
-        self.scores = MaskedScores(self.model, self.batch_size)
+        self.scores = MaskedScores(scored_model(self.model, score), self.batch_size)
 
     def masks(self, start, stop):
         """Masks start..stop-1 as a float32 tensor (k, *input_size), 1 = keep."""
@@ -94,7 +95,9 @@ class RISE(PerturbationExplainer):
     cell in exactly round(p N) of the masks and spreads the shifts evenly over their range
     (each column of the design permuted at random); "independent" draws every cell and
     shift independently. When the class probability is the same under every mask the model
-    gave RISE nothing to read: the map is that constant and its `score_range` extra 0."""
+    gave RISE nothing to read: the map is that constant and its `score_range` extra 0;
+    `score="logit"` scores the class logit instead, which still moves where the softmax
+    has saturated."""
 
     parameter_schema = {
         "keep_probability": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},

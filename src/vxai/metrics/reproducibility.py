@@ -8,6 +8,9 @@ import numpy as np
 
 from vxai.metrics.sanity import rank_correlations
 
+# the mean Spearman of two seeds' maps from which a map counts as an explanation
+REPRODUCIBLE = 0.9
+
 
 def reproducibility(explain_again, x, maps, targets, stochastic):
     """Per-sample Spearman of `maps` (of `targets`) with `explain_again(x, targets)`, the

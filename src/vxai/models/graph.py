@@ -51,6 +51,16 @@ def logits_tensor(model):
     return logits
 
 
+def scored_model(model, score):
+    """The model itself (its class probabilities) for score "probability", or a model of its
+    class logits for "logit"; `score` names the method parameter in errors."""
+    if score == "probability":
+        return model
+    if score == "logit":
+        return keras.Model(model.input, logits_tensor(model))
+    raise UserError(f"score must be 'probability' or 'logit', got {score!r}")
+
+
 def activations_and_logits(model, layer_name=None):
     """A model mapping inputs to (activations of the target layer, class logits)."""
     layer = resolve_layer(model, layer_name)
