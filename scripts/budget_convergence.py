@@ -1,4 +1,4 @@
-"""Drop% against the number of masks or samples for RISE, LIME and KernelSHAP."""
+"""Drop%, ROAD and reproducibility against the budget of every method that has one."""
 
 from vxai.runtime import configure_tensorflow, log_to, report_errors
 
@@ -20,4 +20,5 @@ with report_errors():
         snakemake.params.seed,
         snakemake.output.table,
         snakemake.output.figure,
+        snakemake.params.road,
     )

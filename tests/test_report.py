@@ -54,6 +54,30 @@ def scores_table(rng, class_names, n=20):
     table["road_morf_auc"] = np.where(some, rng.uniform(0, 0.5, n), np.nan)
     table["road_lerf_auc"] = np.where(some, rng.uniform(0.5, 1, n), np.nan)
     table["random_logit"] = np.where(some, rng.uniform(-1, 1, n), np.nan)
+    table["reproducibility"] = np.where(some, rng.uniform(0.5, 1, n), np.nan)
+    table["unexplained"] = np.arange(n) == 1
+    return table
+
+
+def convergence_table(rng, methods):
+    """A convergence table as the stage writes it, for the methods with a budget."""
+    from vxai.stages.convergence import COLUMNS, chosen_budget
+
+    rows = []
+    for method in (m for m in methods if spec(m).budget):
+        for budget, repro in zip((8, 64, 512), sorted(rng.uniform(0.5, 1.0, 3))):
+            drop = rng.uniform(10, 20)
+            rows.append({"method": method, "budget": budget, "n": 8, "drop_pct": drop,
+                         "drop_pct_lo": drop - 5, "drop_pct_hi": drop + 5,
+                         "increase_pct": 10.0, "road_morf_auc": np.nan,
+                         "road_morf_auc_lo": np.nan, "road_morf_auc_hi": np.nan,
+                         "reproducibility": repro, "reproducibility_lo": repro - 0.05,
+                         "reproducibility_hi": min(1.0, repro + 0.05), "unexplained": 0})
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    table["chosen"] = False
+    for method, part in table.groupby("method"):
+        table.loc[(table["method"] == method) & (table["budget"] == chosen_budget(part)),
+                  "chosen"] = True
     return table
 
 
@@ -98,7 +122,9 @@ def appendix_fixture(folder, methods=METHODS):
             "figures": {key: figure(results / dataset / "figures" / f"{key}.png", i + 5)
                         for i, key in enumerate(("gallery", "deletion_insertion",
                                                  "misclassified", "convergence"))},
-            "sanity": {}, "explain_benchmarks": {}, "train_benchmark": None}
+            "sanity": {}, "explain_benchmarks": {}, "train_benchmark": None,
+            "convergence": str(results / dataset / "convergence.csv")}
+        convergence_table(rng, methods).to_csv(entry["convergence"], index=False)
         for method in methods:
             path = results / dataset / "scores" / f"{method}.csv"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -166,6 +192,22 @@ def test_numbers_in_the_html_and_latex_equal_the_csvs(fixture_inputs):
         assert [float(v) for v in cells.groups()] == pytest.approx(
             [getattr(row, f"{m}{e}") for m in ("road_morf_auc", "road_lerf_auc", "random_logit")
              for e in ("", "_lo", "_hi")], abs=6e-4)
+    for row in summary.itertuples():  # the main table's reproducibility, over its n samples
+        cell = re.search(rf'<tr data-method="{row.method}"><td>{TITLES[row.dataset]}</td>.*?'
+                         r'<td class="reproducibility[^"]*">([\d.]+) \[([\d.]+), ([\d.]+)\] '
+                         r"\(n = (\d+)\)</td>", page, re.S)
+        assert [float(v) for v in cell.group(1, 2, 3)] == pytest.approx(
+            [row.reproducibility, row.reproducibility_lo, row.reproducibility_hi], abs=6e-3)
+        assert int(cell[4]) == row.reproducibility_n == 5
+    for dataset in ("mnist1d", "hmt"):  # the budget each method's measurements support
+        table = pd.read_csv(files["datasets"][dataset]["convergence"])
+        shown = re.search(rf'<table class="budgets" data-dataset="{dataset}">(.*?)</table>',
+                          page, re.S)[1]
+        for method, part in table.groupby("method"):
+            chosen = part.loc[part["chosen"], "budget"]
+            picked = re.search(rf'<tr data-method="{method}">(?:<td>.*?</td>\s*){{3}}'
+                               r"<td>(\w+)</td>", shown, re.S)[1]
+            assert picked == (str(chosen.iloc[0]) if len(chosen) else "none")
     for dataset in ("mnist1d", "hmt"):
         accuracy = 100 * json.loads(open(files["datasets"][dataset]["metrics"]).read())["accuracy"]
         assert f"{accuracy:.2f} %" in page and f"{accuracy:.2f}\\,\\%" in latex

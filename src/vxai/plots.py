@@ -172,24 +172,32 @@ def metric_agreement(taus):
     return fig
 
 
-def budget_convergence(table):
-    """Per method against the budget of masks or samples: Drop% with its 95 % interval, and
-    the rank correlation of the maps of two runs with different seeds."""
-    fig, (drop, reproducibility) = plt.subplots(1, 2, figsize=(8, 3))
+def budget_convergence(table, threshold):
+    """Per method against its budget (masks, samples or steps): Drop% with its 95 % interval,
+    and the rank correlation of the maps of two seeds with the `threshold` a map must reach;
+    the budget the rule chose (column `chosen`) is ringed."""
+    fig, (drop, reproducibility) = plt.subplots(1, 2, figsize=(8.5, 3.2))
     for method, rows in table.groupby("method", sort=False):
-        drop.plot(rows["budget"], rows["drop_pct"], marker="o", label=method)
-        drop.fill_between(rows["budget"], rows["drop_pct_lo"], rows["drop_pct_hi"], alpha=0.2)
-        reproducibility.plot(rows["budget"], rows["reproducibility"], marker="o", label=method)
+        line, = drop.plot(rows["budget"], rows["drop_pct"], marker="o", label=method)
+        drop.fill_between(rows["budget"], rows["drop_pct_lo"], rows["drop_pct_hi"], alpha=0.2,
+                          color=line.get_color())
+        reproducibility.plot(rows["budget"], rows["reproducibility"], marker="o",
+                             color=line.get_color())
+        chosen = rows[rows["chosen"]]
+        for ax, column in ((drop, "drop_pct"), (reproducibility, "reproducibility")):
+            ax.scatter(chosen["budget"], chosen[column], s=140, facecolors="none",
+                       edgecolors=line.get_color(), linewidths=1.5)
     drop.set_ylabel("Drop% (lower is better)")
     reproducibility.set_ylabel("Spearman between two seeds")
     reproducibility.set_ylim(top=1.02)
     reproducibility.axhline(0, color="0.5", lw=0.8)
+    reproducibility.axhline(threshold, color="0.3", lw=0.8, ls="--")
     budgets = sorted(table["budget"].unique())
     for ax in (drop, reproducibility):
         ax.set_xscale("log")
         ax.set_xticks(budgets, [str(b) for b in budgets])
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
-        ax.set_xlabel("masks (RISE) or samples (LIME, KernelSHAP)")
+        ax.set_xlabel("budget: masks, samples or steps")
         ax.grid(alpha=0.3)
     drop.legend(fontsize=8)
     fig.tight_layout()

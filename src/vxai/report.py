@@ -22,7 +22,7 @@ from vxai.methods.registry import ordered, spec
 from vxai.metrics.agreement import METRICS, disagreement_sentence, random_beats_most
 from vxai.metrics.agreement import name as metric_name
 from vxai.references import bibliography, read_bibtex_text
-from vxai.why import course_comparison, profile_config, why_these_numbers
+from vxai.why import budget_rows, course_comparison, profile_config, why_these_numbers
 
 PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn", "matplotlib",
             "jinja2", "pillow", "mnist1d", "vxai")
@@ -251,7 +251,12 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         explain = {method: sum(benchmark_seconds(p) for p in paths) for method, paths in
                    files["datasets"][dataset]["explain_benchmarks"].items()}
         rows = _method_rows(config, dataset, references, explain, counts)
-        return _dataset_section(dataset, files["datasets"][dataset], rows, folder, html_folder)
+        found = _dataset_section(dataset, files["datasets"][dataset], rows, folder, html_folder)
+        configured = {m: {**spec(m).params, **(p or {})}.get(spec(m).budget)
+                      for m, p in config[dataset]["methods"].items() if spec(m).budget}
+        found["budgets"] = budget_rows(pd.read_csv(files["datasets"][dataset]["convergence"]),
+                                       configured)
+        return found
 
     return {
         "title": config["report"]["title"],

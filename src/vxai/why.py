@@ -113,3 +113,35 @@ def course_comparison(overall, course_overall, default, course, origins):
                          default, course, row["dataset"], row["method"],
                          origins[row["dataset"]])})
     return rows
+
+
+def budget_rows(convergence, configured):
+    """Per method of a convergence table (a DataFrame as vxai.stages.convergence writes it):
+    its display name, the budget it runs at (`configured`: {method: budget}), the budget the
+    measurements support (`chosen`), the reproducibility at both, and a sentence."""
+    from vxai.methods.registry import display
+
+    rows = []
+    for method, part in convergence.groupby("method", sort=False):
+        part = part.sort_values("budget")
+        chosen = part.loc[part["chosen"].astype(bool), "budget"]
+        chosen = int(chosen.iloc[0]) if len(chosen) else None
+        budget = configured.get(method)
+        at_budget = part.loc[part["budget"] == budget, "reproducibility"]
+        largest = part.iloc[-1]
+        if chosen is None:
+            note = (f"no measured budget up to {int(largest['budget'])} reproduces at "
+                    f"{REPRODUCIBLE} (reaches {largest['reproducibility']:.2f}) with "
+                    "faithfulness as at the largest; its maps are noise at these budgets on "
+                    "this model")
+        elif budget is not None and budget < chosen:
+            note = f"runs below the smallest budget that reproduces ({chosen})"
+        else:
+            note = f"runs at or above the smallest budget that reproduces ({chosen})"
+        rows.append({"method": method, "display": display(method), "budget": budget,
+                     "chosen": chosen, "largest": int(largest["budget"]),
+                     "reproducibility_at_budget": float(at_budget.iloc[0])
+                     if len(at_budget) else None,
+                     "reproducibility_at_largest": float(largest["reproducibility"]),
+                     "note": note})
+    return rows

@@ -323,6 +323,7 @@ def appendix_files():
                 "info": f"results/models/{dataset}_info.json",
                 "ranked": f"results/{dataset}/eval/confusions_ranked.csv",
                 "confusion": f"results/{dataset}/eval/confusion.csv",
+                "convergence": f"results/{dataset}/convergence.csv",
                 "tables": [f"results/{dataset}/eval/{f}" for f in evaluation_tables],
                 "evaluation_figures": {
                     Path(path).stem: path for path in eval_figures(dataset)
@@ -386,8 +387,8 @@ def misclassified_methods(dataset):
 
 
 def convergence_methods(dataset):
-    """{method: parameters} of the configured methods with a budget parameter (RISE, LIME,
-    KernelSHAP), in the registry's order."""
+    """{method: parameters} of the configured methods with a budget parameter (masks,
+    samples or steps), in the registry's order."""
     return {
         method: config[dataset]["methods"][method] or {}
         for method in method_names()

@@ -117,7 +117,7 @@ rule budget_convergence:
             caption="../report/convergence.rst",
             category="Task 4: faithfulness",
             subcategory=dataset_title,
-            labels=labels(figure="Drop% against the budget"),
+            labels=labels(figure="Drop%, ROAD and reproducibility against the budget"),
         ),
     log:
         "logs/{dataset}/budget_convergence.log",
@@ -137,5 +137,6 @@ rule budget_convergence:
         keep_fraction=lambda wildcards: config[wildcards.dataset]["keep_fraction"],
         batch_size=lambda wildcards: config[wildcards.dataset]["batch_size"],
         seed=lambda wildcards: job_seed(wildcards.dataset, "convergence"),
+        road=lambda wildcards: config[wildcards.dataset]["road"],
     script:
         "../../scripts/budget_convergence.py"

@@ -70,6 +70,7 @@ class GradientXInput(GradientExplainer):
     "integrated_gradients",
     family="backprop",
     display="Integrated Gradients",
+    budget="steps",
     gap="Gradients violate sensitivity and completeness; IG satisfies both axioms.",
     how=(
         "Averages gradients along the straight path from a constant baseline to the input "
@@ -119,6 +120,7 @@ class IntegratedGradients(GradientExplainer):
     family="backprop",
     display="SmoothGrad",
     stochastic=True,
+    budget="samples",
     gap="Gradient maps are visually noisy because the gradient fluctuates locally.",
     how=(
         "Averages the absolute gradient over copies of the input with Gaussian noise (one "

@@ -91,10 +91,11 @@ class RISE(PerturbationExplainer):
     Variance reduction, with the same expectation (E[M_i] = p at every point):
     `control_variate` subtracts the mean score s from every score, which removes the
     mask-coverage noise s * (sum_i M_i / (N p) - 1) of the plain sum; the map is
-    s + sum_i (p_c(x * M_i) - s) M_i / ((N - 1) p). `sampling="stratified"` keeps each grid
-    cell in exactly round(p N) of the masks and spreads the shifts evenly over their range
-    (each column of the design permuted at random); "independent" draws every cell and
-    shift independently. When the class probability is the same under every mask the model
+    s + sum_i (p_c(x * M_i) - s) M_i / ((N - 1) p). `sampling="independent"` draws every
+    cell and shift independently; "stratified" keeps each grid cell in exactly round(p N)
+    of the masks and spreads the shifts evenly over their range (each column of the design
+    permuted at random). Stratified masks make the plain sum reproduce better, but not the
+    control variate (bench/reproducibility.py). When the class probability is the same under every mask the model
     gave RISE nothing to read: the map is that constant and its `score_range` extra 0;
     `score="logit"` scores the class logit instead, which still moves where the softmax
     has saturated."""
@@ -106,7 +107,7 @@ class RISE(PerturbationExplainer):
     }
 
     def __init__(self, model, masks=1000, cells=7, keep_probability=0.5, shift="cell",
-                 control_variate=True, sampling="stratified", **kwargs):
+                 control_variate=True, sampling="independent", **kwargs):
         super().__init__(model, **kwargs)
         if not 0 < keep_probability <= 1:
             raise UserError(f"rise: keep_probability must be in (0, 1], got {keep_probability}")
