@@ -16,7 +16,10 @@ Methods run with the parameters of config/config.yaml for each dataset.
 Then the wall time of every job of the last pipeline run from Snakemake's benchmark files
 (`benchmarks/` of --run-dir, this repository by default) and their sum per rule; these are
 job times, so with several jobs at once their sum exceeds the run's wall time. Last, the
-seconds each metric took in the score jobs, from their logs.
+seconds each metric took in the score jobs, from their logs, and per job and rule the model
+passes it issued (the `passes:` line of its log), the time those take at the plain batched
+rate of the run's own models (the floor) and floor / wall: how much of a job is the work
+itself rather than overhead.
 """
 
 import argparse
@@ -114,7 +117,9 @@ def main():
     args = parser.parse_args()
     if args.rules_only:
         print_rule_times(args.run_dir / "benchmarks")
-        return print_metric_times(args.run_dir / "logs")
+        print_metric_times(args.run_dir / "logs")
+        configure_tensorflow(args.threads, seed=0)
+        return print_floors(args.run_dir, args.batch_size)
     configure_tensorflow(args.threads, seed=0)
     from vxai.methods import get_method
     from vxai.methods.streaming import MaskedScores
@@ -187,6 +192,62 @@ def print_rule_times(folder):
     for group, seconds in sorted(totals.items(), key=lambda item: -item[1]):
         print(f"{group:52s} {seconds:9.1f}")
     print(f"{'all jobs':52s} {sum(times.values()):9.1f}")
+
+
+PASSES = re.compile(r"^passes: forward (\d+), gradient (\d+), head (\d+)$", re.M)
+
+
+def job_passes(run_dir):
+    """{job: (forward, gradient, head passes, wall seconds)} of the jobs whose log has the
+    `passes:` line (vxai.passes) and whose benchmark file exists; a job is its log's path
+    under logs/ without the suffix, which is also its benchmark's under benchmarks/."""
+    found = {}
+    for log in sorted((run_dir / "logs").rglob("*.log")):
+        counts = PASSES.findall(log.read_text(errors="replace"))
+        job = log.relative_to(run_dir / "logs").with_suffix("")
+        bench = run_dir / "benchmarks" / job.with_suffix(".tsv")
+        if counts and bench.exists():
+            wall = float(bench.read_text().splitlines()[1].split()[0])
+            found[job] = (*map(int, counts[-1]), wall)
+    return found
+
+
+def print_floors(run_dir, batch_size):
+    """Per job and per rule: the passes issued, their time at the plain batched rate of the
+    run's own model on this machine (the floor: forward passes at the inference rate,
+    gradient passes at the forward+backward rate; head passes are left out) and floor /
+    wall."""
+    from vxai.models.loading import load_model
+
+    jobs = job_passes(run_dir)
+    rates = {}
+    for dataset in sorted({job.parts[0] for job in jobs}):
+        path = run_dir / "results" / "models" / f"{dataset}.keras"
+        if not path.exists():
+            continue
+        model = load_model(path)
+        x = np.random.default_rng(0).uniform(
+            size=(4 * batch_size, *model.input_shape[1:])).astype(np.float32)
+        rates[dataset] = plain_rates(model, x, batch_size)
+        print(f"# {dataset}: plain batched inference {rates[dataset][0]:.1f} inputs/s, "
+              f"forward+backward {rates[dataset][1]:.1f} inputs/s (batch {batch_size})")
+    rows, totals = [], {}
+    for job, (forward, gradient, head, wall) in jobs.items():
+        if job.parts[0] not in rates:
+            continue
+        fwd, fwd_bwd = rates[job.parts[0]]
+        floor = forward / fwd + gradient / fwd_bwd
+        rows.append((str(job), forward, gradient, head, floor, wall))
+        total = totals.setdefault(str(job.parent), [0, 0, 0, 0.0, 0.0])
+        for i, value in enumerate((forward, gradient, head, floor, wall)):
+            total[i] += value
+    header = f"{'':40s} {'forward':>10s} {'gradient':>10s} {'head':>10s} {'floor s':>9s} " \
+             f"{'wall s':>9s} {'floor/wall':>10s}"
+    for title, table in (("job", rows), ("sum per rule", [(k, *v) for k, v in totals.items()])):
+        print(f"\n{title}{header[len(title):]}")
+        for name, forward, gradient, head, floor, wall in table:
+            print(f"{name:40s} {forward:10d} {gradient:10d} {head:10d} {floor:9.1f} {wall:9.1f} "
+                  f"{floor / wall if wall else float('nan'):10.3f}")
 
 
 TIMED = re.compile(r"^(?P<label>[^:\n]+): (?P<seconds>\d+(?:\.\d+)?) s$", re.M)

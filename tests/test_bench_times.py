@@ -26,3 +26,33 @@ def test_metric_times_are_read_from_what_timed_writes(tmp_path, capsys):
                           for m in ("ROAD", "max- and avg-sensitivity")}
     assert len(times[("hmt", "ROAD")]) == 2 and len(times[("mnist1d", "ROAD")]) == 1
     assert all(0 <= s < 1 for seconds in times.values() for s in seconds)
+
+
+def test_a_job_logs_the_passes_it_issued_and_the_bench_reads_them(tmp_path, capsys):
+    """RISE's masked passes and a gradient method's passes reach the `passes:` line that a
+    job's script prints on success, and bench/run.py pairs it with the job's wall time."""
+    import numpy as np
+
+    from run import job_passes
+    from test_methods_properties import small_cnn
+    from vxai import passes
+    from vxai.methods import get_method
+    from vxai.runtime import report_errors
+
+    model = small_cnn(1)
+    x = np.zeros((3, *model.input_shape[1:]), np.float32)
+    passes.COUNTS.clear()
+    with report_errors():
+        get_method("rise")(model, masks=10, batch_size=4).explain(x, [0, 1, 2])
+        get_method("integrated_gradients")(model, steps=7).explain(x, [0, 1, 2])
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    assert line == "passes: forward 30, gradient 24, head 0"  # 3 x 10 masks, 3 x (7 + 1)
+    log = tmp_path / "logs" / "hmt" / "explain" / "rise_shard0.log"
+    log.parent.mkdir(parents=True)
+    log.write_text(f"rise: 3 maps\n{line}\n")
+    bench = tmp_path / "benchmarks" / "hmt" / "explain" / "rise_shard0.tsv"
+    bench.parent.mkdir(parents=True)
+    bench.write_text("s\th:m:s\n12.5\t0:00:12\n")
+    (tmp_path / "logs" / "hmt" / "evaluate.log").write_text("no passes line\n")
+    assert {str(k): v for k, v in job_passes(tmp_path).items()} == {
+        "hmt/explain/rise_shard0": (30, 24, 0, 12.5)}

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm import tqdm
 
+from vxai import passes
 from vxai.errors import UserError
 
 
@@ -91,6 +92,10 @@ class Explainer:
             for key, value in batch_extras.items():
                 extras.setdefault(key, []).append(np.asarray(value))
         maps = np.concatenate(maps) if maps else np.zeros((0, *x.shape[1:-1]), np.float32)
+        from vxai.methods.streaming import MaskedScores
+
+        if not isinstance(getattr(self, "scores", None), MaskedScores):  # it counts its own
+            passes.add(self.cost_kind, self.passes_per_map() * len(x))
         bad = np.flatnonzero(~np.isfinite(maps.reshape(len(maps), -1)).all(axis=1))
         if bad.size:
             names = [str(ids[i]) for i in bad[:10]] if ids is not None else bad[:10].tolist()

@@ -21,6 +21,9 @@ class RandomMap(Explainer):
     """Uniform random values; each input's map is drawn from the seed and the input's bytes,
     so it does not depend on the batch or shard the input is in."""
 
+    def passes_per_map(self):
+        return 0
+
     def explain_batch(self, x, targets):
         maps = []
         for sample in x:
@@ -40,6 +43,9 @@ class RandomMap(Explainer):
 )
 class ConstantMap(Explainer):
     """The same value everywhere: the hard threshold then keeps nothing (all values tie)."""
+
+    def passes_per_map(self):
+        return 0
 
     def explain_batch(self, x, targets):
         return np.ones(x.shape[:-1], dtype=np.float32), {}

@@ -4,6 +4,7 @@ that memory does not grow with the number of perturbations."""
 import numpy as np
 import tensorflow as tf
 
+from vxai import passes
 from vxai.models.loading import compiled_forward
 
 
@@ -22,6 +23,10 @@ class MaskedScores:
         self._rows = tf.function(self._compute_rows, reduce_retracing=True)
         self._outputs = compiled_forward(self.model)
 
+    def _count(self, n):
+        self.passes += n
+        passes.add("forward", n)
+
     def _compute(self, x, masks, baseline, target):
         masks = tf.expand_dims(masks, -1)
         outputs = self.model(x[None] * masks + baseline * (1.0 - masks), training=False)
@@ -35,7 +40,7 @@ class MaskedScores:
         """(sum_i score_i * weights_i, the scores (k,)) for one batch (at most `batch_size`)
         of masks, with the masks and weights as tensors (k, *spatial): nothing but the sum
         and the k scores leaves the compiled function."""
-        self.passes += int(masks.shape[0])
+        self._count(int(masks.shape[0]))
         return self._weighted(tf.constant(x, tf.float32), masks, weights,
                               tf.constant(baseline, tf.float32), tf.constant(target, tf.int32))
 
@@ -59,7 +64,7 @@ class MaskedScores:
                              baseline, tf.constant(np.asarray(targets)[index], tf.int32)).numpy()
             for i, value in zip(index, out):
                 scores[int(i)].append(value)
-            self.passes += len(pending)
+            self._count(len(pending))
             pending.clear()
 
         for i in range(len(x)):
@@ -77,7 +82,7 @@ class MaskedScores:
 
     def unmasked(self, x, targets):
         """Outputs for the explained classes of whole inputs (n, *spatial, channels)."""
-        self.passes += len(x)
+        self._count(len(x))
         outputs = self._outputs(tf.constant(x, tf.float32)).numpy()
         return outputs[np.arange(len(x)), targets]
 
@@ -89,5 +94,5 @@ class MaskedScores:
         for start in range(0, len(masks), self.batch_size):
             chunk = np.asarray(masks[start : start + self.batch_size], dtype=np.float32)
             scores.append(self._scores(x, tf.constant(chunk), baseline, target).numpy())
-            self.passes += len(chunk)
+            self._count(len(chunk))
         return np.concatenate(scores) if scores else np.zeros(0, np.float32)

@@ -39,10 +39,13 @@ def batched_predictor(model, batch_size):
     compiled forward pass (no per-call input pipeline, unlike `model.predict`)."""
     import tensorflow as tf
 
+    from vxai import passes
+
     forward = compiled_forward(model)
 
     def predict(x):
         x = np.asarray(x, dtype=np.float32)
+        passes.add("forward", len(x))
         outputs = [forward(tf.constant(x[start : start + batch_size])).numpy()
                    for start in range(0, len(x), batch_size)]
         return np.concatenate(outputs) if outputs else np.zeros((0, *model.output_shape[1:]), np.float32)
