@@ -99,4 +99,33 @@ def test_budget_convergence_maps_get_reproducible_as_the_budget_grows(tiny):
         low, middle, high = rows["reproducibility"]
         assert low < middle < high < 1.0, method  # more masks or samples: seeds agree better
         assert high > 0.9, method
+        assert rows["chosen"].sum() <= 1 and rows["road_morf_auc"].isna().all()  # no road:
     assert (tiny / "convergence.png").stat().st_size > 0
+    # a method that draws no random numbers reproduces by construction, and ROAD is scored
+    budget_convergence(tiny / "data.npz", tiny / "model.keras", {"integrated_gradients": {}},
+                       [2, 8], 10, None, 0.3, 16, 7, tiny / "ig.csv", tiny / "ig.png",
+                       {"fractions": [0.2, 0.5], "noise": 0.01})
+    table = pd.read_csv(tiny / "ig.csv")
+    assert (table["reproducibility"] == 1).all() and table["road_morf_auc"].notna().all()
+
+
+def test_the_budget_rule_needs_reproducible_maps_and_no_loss_of_faithfulness():
+    import pandas as pd
+
+    from vxai.stages.convergence import chosen_budget
+
+    def rows(repro, drop, road=(float("nan"),) * 4):
+        return pd.DataFrame({"budget": [400, 50, 100, 200], "reproducibility": repro,
+                             "drop_pct": drop, "drop_pct_hi": [d + 2 for d in drop],
+                             "road_morf_auc": road, "road_morf_auc_hi": [r + 0.01 for r in road]})
+
+    # the order of the rows does not matter; 100 is the first budget at 0.9 whose Drop% is
+    # within the largest budget's interval (50 reproduces too little)
+    assert chosen_budget(rows([0.97, 0.5, 0.91, 0.95], [20, 30, 21, 20])) == 100
+    # Drop% worse at 100 and 200 than at 400 (above 20 + 2): only the largest qualifies
+    assert chosen_budget(rows([0.97, 0.5, 0.91, 0.95], [20, 30, 25, 23])) == 400
+    # Drop% alone never chooses: a budget whose maps do not reproduce is not picked
+    assert chosen_budget(rows([0.6, 0.2, 0.3, 0.5], [20, 20, 20, 20])) is None
+    # a worse ROAD MoRF rules a budget out as well
+    assert chosen_budget(rows([0.97, 0.5, 0.91, 0.95], [20, 30, 21, 20],
+                              [0.30, 0.5, 0.40, 0.305])) == 200
