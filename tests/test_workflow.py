@@ -102,6 +102,30 @@ def test_smoke_run_renders_the_appendix(smoke_run):
     assert all(name in page for name in ("MNIST-1D", "Grad-CAM", "Integrated Gradients"))
 
 
+def test_smoke_run_scores_reproducibility_beside_every_method(smoke_run):
+    import pandas as pd
+
+    from vxai.methods import spec
+
+    workdir, _, _ = smoke_run
+    summary = pd.read_csv(workdir / "results" / "summary" / "faithfulness.csv").query(
+        "subset == 'all'")
+    for row in summary.itertuples():
+        assert row.reproducibility_n > 0 and 0 <= row.unexplained_pct <= 100, row.method
+        if not spec(row.method).stochastic:
+            assert row.reproducibility == 1, row.method
+        else:  # NaN only where every map of the subset is constant
+            assert not abs(row.reproducibility) > 1, row.method
+    assert (summary.query("method == 'constant_map'")["unexplained_pct"] == 100).all()
+    for dataset in ("mnist1d", "hmt"):
+        table = pd.read_csv(workdir / "results" / dataset / "convergence.csv")
+        assert {"rise", "integrated_gradients"} <= set(table["method"])
+        assert table["road_morf_auc"].notna().all()
+        assert (table.query("method == 'integrated_gradients'")["reproducibility"] == 1).all()
+    html = (workdir / "results" / "report" / "appendix.html").read_text()
+    assert html.count('<table class="budgets"') == 2
+
+
 BROWSER_PROBE = """<script>
 window.__errors = [];
 window.addEventListener("error", e => window.__errors.push(String(e.message || e.target.src || e.target.href).slice(0, 200)), true);

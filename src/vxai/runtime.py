@@ -24,8 +24,9 @@ def log_to(path):
 @contextlib.contextmanager
 def report_errors():
     """Turn a `UserError` into one clear line in the log, without a traceback, and exit 1;
-    on success, log the model passes the job issued (vxai.passes). A SIGTERM (Snakemake or the cluster stopping the job) ends the process through Python's
-    exit path, so the atomic writers remove their temporary files."""
+    on success, log the model passes the job issued (vxai.passes). A SIGTERM (Snakemake or
+    the cluster stopping the job) ends the process through Python's exit path, so the
+    atomic writers remove their temporary files."""
     from vxai import passes
 
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)

@@ -95,10 +95,10 @@ class RISE(PerturbationExplainer):
     cell and shift independently; "stratified" keeps each grid cell in exactly round(p N)
     of the masks and spreads the shifts evenly over their range (each column of the design
     permuted at random). Stratified masks make the plain sum reproduce better, but not the
-    control variate (bench/reproducibility.py). When the class probability is the same under every mask the model
-    gave RISE nothing to read: the map is that constant and its `score_range` extra 0;
-    `score="logit"` scores the class logit instead, which still moves where the softmax
-    has saturated."""
+    control variate (bench/reproducibility.py). When the class probability is the same
+    under every mask, the model gave RISE nothing to read: the map is that constant and
+    its `score_range` extra 0; `score="logit"` scores the class logit instead, which still
+    moves where the softmax has saturated."""
 
     parameter_schema = {
         "keep_probability": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
