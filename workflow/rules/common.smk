@@ -388,9 +388,14 @@ def misclassified_methods(dataset):
 
 def convergence_methods(dataset):
     """{method: parameters} of the configured methods with a budget parameter (masks,
-    samples or steps), in the registry's order."""
+    samples or steps), in the registry's order, without the budget itself: the
+    convergence job sets it, so changing it reruns only the method's own jobs."""
     return {
-        method: config[dataset]["methods"][method] or {}
+        method: {
+            key: value
+            for key, value in (config[dataset]["methods"][method] or {}).items()
+            if key != spec(method).budget
+        }
         for method in method_names()
         if method in config[dataset]["methods"] and spec(method).budget
     }
