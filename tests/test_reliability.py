@@ -288,7 +288,7 @@ def stop_as_a_cluster_does(process, workdir, configs):
 LEAN_METHODS = ("gradcam", "fullgrad", "rise", "counterfactual")
 # outputs that gather every configured method: a run of LEAN_METHODS shares only their rows
 # (the tables) or nothing (the figures and the report) with the smoke run
-GATHERED = ("results/summary/*", "results/report/**", "results/*/figures/*",
+GATHERED = ("results/summary/*", "results/report/**/*", "results/*/figures/*",
             "results/*/convergence.csv")
 
 
@@ -358,7 +358,7 @@ def test_interrupted_runs_resume_and_reproduce_an_uninterrupted_run(smoke_run, t
     assert len(compared) > 50 and {p.suffix for p in compared} >= {".csv", ".json", ".npz",
                                                                     ".keras", ".png"}
     differ = [str(p) for p in compared if not same_content(reference / p, workdir / p)]
-    assert not differ, differ
+    assert not differ, f"{len(differ)} files differ: {differ}"
     by_method = [Path("results/summary/faithfulness.csv")] + outputs(workdir, "results/*/convergence.csv")
     for table in by_method:  # rows of the methods both runs have
         expected = pd.read_csv(reference / table).query("method in @LEAN_METHODS")
