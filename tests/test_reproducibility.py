@@ -90,7 +90,8 @@ def test_rise_control_variate_equals_the_plain_estimator_in_expectation():
 
 def test_stratified_rise_masks_keep_every_cell_equally_often():
     model = linear_model(np.ones((20, 2)), (20, 1))
-    rise = get_method("rise")(model, masks=30, cells=5, keep_probability=0.4, seed=3)
+    rise = get_method("rise")(model, masks=30, cells=5, keep_probability=0.4, seed=3,
+                              sampling="stratified")
     assert (rise.grids.reshape(30, -1).sum(axis=0) == 12).all()
     counts = np.bincount(rise.shifts[:, 0], minlength=rise.cell[0])
     assert counts.max() - counts.min() <= 1
