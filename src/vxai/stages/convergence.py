@@ -9,9 +9,8 @@ from vxai.io import save_csv, save_figure
 from vxai.methods import get_method, spec
 from vxai.methods.registry import display
 from vxai.metrics.faithfulness import bootstrap_ci, drop_increase
-from vxai.metrics.reproducibility import REPRODUCIBLE
+from vxai.metrics.reproducibility import REPRODUCIBLE, reproducibility
 from vxai.metrics.road import road, road_area
-from vxai.metrics.sanity import rank_correlations
 from vxai.models.loading import batched_predictor, load_model
 from vxai.runtime import derive_seed
 from vxai.stages.inputs import prepared_test_subset
@@ -57,12 +56,11 @@ def budget_convergence(data_path, model_path, methods, budgets, samples, test_sa
             rows.append({"method": method, "budget": budget, "n": len(x),
                          **_faithfulness(predict, x, maps, classes, probs, keep_fraction,
                                          batch_size, seed, road)})
-            if found.stochastic:
-                rerun = get_method(method)(model, batch_size=batch_size, seed=seed + 1,
-                                           **settings).explain(x, classes).maps
-                agreement = rank_correlations(maps, rerun, absolute=False)
-            else:
-                agreement = np.ones(len(x))
+            agreement = reproducibility(
+                lambda inputs, targets: get_method(method)(
+                    model, batch_size=batch_size, seed=seed + 1, **settings)
+                .explain(inputs, targets).maps,
+                x, maps, classes, found.stochastic)
             finite = agreement[np.isfinite(agreement)]
             low, high = bootstrap_ci(finite, seed=seed)
             rows[-1] |= {"reproducibility": float(finite.mean()) if len(finite) else np.nan,
