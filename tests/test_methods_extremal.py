@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from test_methods_properties import sample, small_cnn
 from vxai.methods import get_method
-from vxai.methods.extremal import blur_pyramid, smooth_max_weights
+from vxai.methods.extremal import blur_pyramid
 
 SETTINGS = {1: {"step": 1, "sigma": 1.5, "max_blur": 3.0},
             2: {"step": 2, "sigma": 2.0, "max_blur": 3.0}}
@@ -17,16 +17,45 @@ SETTINGS = {1: {"step": 1, "sigma": 1.5, "max_blur": 3.0},
 AREA_WEIGHT = {1: 20.0, 2: 100.0}
 
 
+def linear_model(shape):
+    inputs = keras.Input(shape)
+    return keras.Model(inputs, keras.layers.Dense(2)(keras.layers.Flatten()(inputs)))
+
+
 def test_the_smooth_mask_of_one_grid_point_is_a_bump_around_it():
-    grid, index, weights = smooth_max_weights((20,), 4, 6.0)
-    assert grid == [5]
-    parameters = np.zeros(5, np.float32)
-    parameters[2] = 1.0  # the grid point at position 8
-    values = parameters[index] * weights
-    mask = (values * np.exp(20 * values) / np.exp(20 * values).sum(1, keepdims=True)).sum(1)
+    explainer = get_method("extremal_perturbation")(linear_model((20, 1)), areas=[0.5], step=4,
+                                                    sigma=6.0)
+    assert explainer.grid == [5]
+    parameters = np.zeros((1, 1, 5), np.float32)
+    parameters[..., 2] = 1.0  # the grid point at position 8
+    mask = explainer.masks(tf.constant(parameters)).numpy().ravel()
     np.testing.assert_allclose(mask[8 - 8 : 9], mask[8 : 17][::-1], atol=1e-6)  # symmetric
     assert np.all(np.diff(mask[8:]) <= 1e-7) and np.all(np.diff(mask[:9]) >= -1e-7)
     assert mask[5:12].min() == pytest.approx(1.0, abs=1e-6)  # flat top: distance <= sigma / 2
+
+
+def test_masks_equal_the_smooth_max_over_every_position_and_grid_point():
+    """Position by position: the softmax-weighted (coldness 20) sum over the grid points
+    within the kernel's reach of each position's cell, on a grid that overhangs the input."""
+    step, sigma, size = 3, 4.0, (10, 8)
+    explainer = get_method("extremal_perturbation")(linear_model((*size, 1)), areas=[0.5],
+                                                    step=step, sigma=sigma)
+    grid = explainer.grid
+    parameters = np.random.default_rng(0).random((1, 1, grid[0] * grid[1])).astype(np.float32)
+    reach = 1 + int(np.ceil(sigma / step))
+    expected = np.zeros(size)
+    for r, c in np.ndindex(*size):
+        values = []
+        for dr, dc in np.ndindex(2 * reach + 1, 2 * reach + 1):
+            gr, gc = r // step + dr - reach, c // step + dc - reach
+            on_grid = 0 <= gr < grid[0] and 0 <= gc < grid[1]
+            distance = np.hypot(r - step * gr, c - step * gc)
+            weight = np.exp(-2 * max(0.0, distance / sigma - 0.5) ** 2)
+            values.append(weight * parameters[0, 0, gr * grid[1] + gc] if on_grid else 0.0)
+        values = np.array(values)
+        expected[r, c] = min(1.0, (values * np.exp(20 * values)).sum() / np.exp(20 * values).sum())
+    np.testing.assert_allclose(explainer.masks(tf.constant(parameters)).numpy()[0, 0], expected,
+                               atol=1e-6)
 
 
 def test_the_pyramid_runs_from_most_blurred_to_the_input():

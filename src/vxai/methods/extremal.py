@@ -1,6 +1,7 @@
 """Extremal perturbations (Fong, Patrick and Vedaldi 2019): for each area a, the smooth mask
 of area a whose preserved input keeps the class score highest."""
 
+import itertools
 import math
 
 import keras
@@ -13,23 +14,17 @@ from vxai.methods.registry import register
 from vxai.models.graph import logits_tensor
 
 
-def smooth_max_weights(size, step, sigma):
-    """For every input position (row-major) its neighbouring grid points (indices into the
-    row-major parameter grid of ceil(size / step) points per axis, spaced `step` apart) and
-    their kernel weights exp(-2 max(0, d / sigma - 1/2)^2) for distance d; a neighbour off
-    the grid gets index 0 and weight 0 (a parameter of value 0)."""
-    grid = [math.ceil(s / step) for s in size]
+def smooth_max_kernel(rank, step, sigma):
+    """(offsets, weights) of the smooth max-pooling: each input position draws on the grid
+    points (spaced `step` apart) within `offsets` (neighbours, rank) of its own cell; the
+    weight of neighbour o for the position s within the cell (row-major, step**rank of them)
+    is exp(-2 max(0, d / sigma - 1/2)^2) at their distance d = |s - step o|."""
     radius = 1 + math.ceil(sigma / step)
-    offsets = np.stack(np.meshgrid(*[np.arange(-radius, radius + 1)] * len(size),
-                                   indexing="ij"), -1).reshape(-1, len(size))
-    positions = np.stack(np.meshgrid(*[np.arange(s) for s in size], indexing="ij"),
-                         -1).reshape(-1, len(size))
-    points = positions[:, None, :] // step + offsets[None]  # (positions, neighbours, rank)
-    inside = ((points >= 0) & (points < np.array(grid))).all(-1)
-    distance = np.sqrt((((positions[:, None, :] - step * points) ** 2).sum(-1)))
-    weights = np.exp(-2 * np.maximum(distance / sigma - 0.5, 0) ** 2) * inside
-    index = np.ravel_multi_index(tuple(np.where(inside[..., None], points, 0).T), grid).T
-    return grid, index.astype(np.int32), weights.astype(np.float32)
+    offsets = np.array(list(itertools.product(range(-radius, radius + 1), repeat=rank)))
+    within = np.array(list(itertools.product(range(step), repeat=rank)))
+    distance = np.linalg.norm(within[:, None, :] - step * offsets[None], axis=-1)
+    weights = np.exp(-2 * np.maximum(distance / sigma - 0.5, 0) ** 2)
+    return offsets, weights.astype(np.float32)
 
 
 def blur_pyramid(x, levels, max_blur):
@@ -90,8 +85,10 @@ class ExtremalPerturbation(Explainer):
         self.steps, self.learning_rate = int(steps), float(learning_rate)
         self.max_blur = float(max_blur)
         self.size = tuple(self.model.input_shape[1:-1])
-        self.grid, index, weights = smooth_max_weights(self.size, int(step), float(sigma))
-        self.index, self.weights = tf.constant(index), tf.constant(weights)
+        self.step = int(step)
+        self.grid = [math.ceil(s / self.step) for s in self.size]
+        self.offsets, weights = smooth_max_kernel(len(self.size), self.step, float(sigma))
+        self.weights = tf.constant(weights)
         self.positions = positions = int(np.prod(self.size))
         self.reference = tf.constant(np.stack([
             np.r_[np.zeros(int(positions * (1 - a))), np.ones(positions - int(positions * (1 - a)))]
@@ -103,11 +100,24 @@ class ExtremalPerturbation(Explainer):
         return self.steps * len(self.areas)
 
     def masks(self, parameters):
-        """(n, areas, *spatial) smooth masks in [0, 1] from (n, areas, grid points)."""
-        values = tf.gather(parameters, self.index, axis=2) * self.weights  # (n, a, pos, nb)
+        """(n, areas, *spatial) smooth masks in [0, 1] from (n, areas, grid points): every
+        position's kernel-weighted neighbouring parameters (a parameter off the grid is 0),
+        pooled by a softmax-weighted sum (coldness 20)."""
+        rank, radius = len(self.size), int(self.offsets.max())
+        grid = tf.pad(tf.reshape(parameters, (-1, *self.grid)), [[0, 0]] + [[radius, radius]] * rank)
+        neighbours = tf.stack([
+            grid[(slice(None),) + tuple(slice(radius + o, radius + o + g)
+                                        for o, g in zip(offset, self.grid))]
+            for offset in self.offsets], axis=-1)  # (n * areas, *grid, neighbours)
+        values = neighbours[..., None, :] * self.weights  # (n * areas, *grid, within, neighbours)
         pooled = tf.reduce_sum(values * tf.nn.softmax(20.0 * values, axis=-1), axis=-1)
-        pooled = tf.clip_by_value(pooled, 0.0, 1.0)
-        return tf.reshape(pooled, (-1, len(self.areas), *self.size))
+        pooled = tf.reshape(tf.clip_by_value(pooled, 0.0, 1.0),
+                            (-1, *self.grid, *[self.step] * rank))
+        if rank == 2:  # (cell row, cell column, row within, column within) -> rows, columns
+            pooled = tf.transpose(pooled, (0, 1, 3, 2, 4))
+        full = tf.reshape(pooled, (-1, *[g * self.step for g in self.grid]))
+        full = full[(slice(None),) + tuple(slice(0, s) for s in self.size)]
+        return tf.reshape(full, (-1, len(self.areas), *self.size))
 
     def perturbed(self, pyramid, masks):
         """Inputs (n * areas, *spatial, channels) mixing the pyramid levels that the masks
@@ -152,7 +162,8 @@ class ExtremalPerturbation(Explainer):
     def explain_batch(self, x, targets):
         # the smooth max-pooling holds positions x neighbours values per mask and sample:
         # optimize a few samples at a time so that it stays near 64 M values (HMT: 5 tiles)
-        chunk = max(1, int(64e6 // (len(self.areas) * int(np.prod(self.weights.shape)))))
+        values = np.prod(self.grid) * int(np.prod(self.weights.shape))
+        chunk = max(1, int(64e6 // (len(self.areas) * values)))
         masks = np.concatenate([self.optimize(x[s : s + chunk], targets[s : s + chunk])[0]
                                 for s in range(0, len(x), chunk)])
         achieved = (masks >= 0.5).reshape(len(x), len(self.areas), -1).mean(axis=-1)
