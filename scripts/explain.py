@@ -19,4 +19,5 @@ with report_errors():
         snakemake.params.batch_size,
         snakemake.params.seed,
         snakemake.output[0],
+        snakemake.params.method_samples,
     )

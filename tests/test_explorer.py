@@ -56,19 +56,28 @@ def test_the_explorer_holds_every_sample_and_exactly_the_kept_pixels(smoke_run):
         assert data["samples"]["id"] == predictions["id"].tolist()
         names = [m["name"] for m in data["methods"]]
         assert sorted(names) == sorted(p.name for p in (workdir / "results" / dataset / "maps").iterdir())
+        subsets = 0
         for m, method in enumerate(names):
             maps = load_maps(sorted((workdir / "results" / dataset / "maps" / method).glob("*.npz")))
             kept = keep_mask(maps["maps"], data["keepFraction"])
             table = pd.read_csv(workdir / "results" / dataset / "scores" / f"{method}.csv")
-            np.testing.assert_allclose(data["scores"][method]["drop"], table["drop"], atol=1e-6)
-            for i in (0, len(kept) - 1):
+            where = maps["positions"]  # all but for a method explained on a subset
+            explained = np.array([c == "1" for c in data["methods"][m]["explained"]])
+            np.testing.assert_array_equal(np.flatnonzero(explained), where)
+            subsets += len(where) < len(predictions)
+            drops = np.array(data["scores"][method]["drop"], dtype=float)
+            np.testing.assert_allclose(drops[where], table["drop"], atol=1e-6)
+            assert np.isnan(drops[~explained]).all()
+            for k, i in enumerate(where[[0, -1]]):
                 if dataset == "mnist1d":
                     shown = np.array([c == "1" for c in data["kept"][i][m]])
                 else:
                     sprite = np.asarray(Image.open(folder / dataset / f"{i}.kept.webp"))
                     side = data["fullSide"]
                     shown = sprite[m * side:(m + 1) * side, :, 3] == 0
-                np.testing.assert_array_equal(shown, kept[i], err_msg=f"{dataset} {method} {i}")
+                np.testing.assert_array_equal(shown, kept[[0, -1][k]],
+                                              err_msg=f"{dataset} {method} {i}")
+        assert subsets >= 1  # the smoke profile explains Extremal Perturbation on a subset
 
 
 def browser():
@@ -103,6 +112,7 @@ def test_the_explorer_in_headless_chromium(smoke_run):
     try:
         wait = WebDriverWait(driver, 30)
         driver.get((report / "explorer" / "index.html").as_uri())
+        not_explained = 0
         for dataset in ("hmt", "mnist1d"):
             predictions = pd.read_csv(report.parent / dataset / "eval" / "predictions.csv")
             driver.find_element(By.CSS_SELECTOR, f"button[data-dataset={dataset}]").click()
@@ -123,10 +133,16 @@ def test_the_explorer_in_headless_chromium(smoke_run):
             for card in cards:
                 method = card.get_attribute("data-method")
                 table = pd.read_csv(report.parent / dataset / "scores" / f"{method}.csv")
-                shown = float(card.find_element(By.CSS_SELECTOR, "dd.drop").get_attribute("data-value"))
-                assert shown == pytest.approx(table["drop"][first], abs=1e-6), method
+                drop = table.set_index("id")["drop"].get(predictions["id"][first])
                 text = card.find_element(By.CSS_SELECTOR, "dd.drop").text
-                assert text == f"{100 * table['drop'][first]:.2f} %", method
+                if drop is None:  # explain: samples left this sample out of the method's
+                    assert card.find_element(By.CSS_SELECTOR, ".not-explained").text.startswith(
+                        "not explained"), method
+                    assert text == "–", method
+                    continue
+                shown = float(card.find_element(By.CSS_SELECTOR, "dd.drop").get_attribute("data-value"))
+                assert shown == pytest.approx(drop, abs=1e-6), method
+                assert text == f"{100 * drop:.2f} %", method
             if dataset == "hmt":
                 driver.find_element(By.ID, "kept").click()
                 assert driver.find_element(By.ID, "kept").is_selected()
@@ -136,17 +152,21 @@ def test_the_explorer_in_headless_chromium(smoke_run):
                 second = int(rows[1].get_attribute("data-index"))
                 body.send_keys(Keys.ARROW_RIGHT)
                 wait.until(lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == str(second))
+                not_explained += len(driver.find_elements(By.CSS_SELECTOR, ".not-explained"))
                 body.send_keys(Keys.ARROW_LEFT)
                 wait.until(lambda d: d.find_element(By.ID, "view").get_attribute("data-ready") == str(first))
             # the most disagreeing pair of maps first
             Select(driver.find_element(By.ID, "true-class")).select_by_value("all")
             Select(driver.find_element(By.ID, "sort")).select_by_value("disagreement")
-            values = [float(r.find_elements(By.TAG_NAME, "td")[-1].text)
-                      for r in driver.find_elements(By.CSS_SELECTOR, "#rows tr")]
-            assert values == sorted(values) and len(values) == len(predictions)
+            texts = [r.find_elements(By.TAG_NAME, "td")[-1].text
+                     for r in driver.find_elements(By.CSS_SELECTOR, "#rows tr")]
+            values = [float(t) for t in texts if t != "–"]  # pairs without both maps last
+            assert values == sorted(values) and len(texts) == len(predictions)
+            assert texts[len(values):] == ["–"] * (len(texts) - len(values))
             Select(driver.find_element(By.ID, "sort")).select_by_value("order")
         errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
         assert errors == []
+        assert not_explained  # a card of a method explained on a subset (explain: samples)
     finally:
         driver.quit()
     for name in ("explorer-list.png", "explorer-sample.png"):

@@ -115,11 +115,17 @@ def test_method_comparison_counts_lower_drops():
     from vxai.metrics.faithfulness import compare_methods
 
     labels = ["a", "a", "b", "b"]
-    tables = {"m1": pd.DataFrame({"drop": [0.1, 0.5, 0.2, 0.3], "label_name": labels}),
-              "m2": pd.DataFrame({"drop": [0.2, 0.4, 0.2, 0.9], "label_name": labels})}
+    ids = ["s0", "s1", "s2", "s3"]
+    tables = {"m1": pd.DataFrame({"id": ids, "drop": [0.1, 0.5, 0.2, 0.3], "label_name": labels}),
+              "m2": pd.DataFrame({"id": ids, "drop": [0.2, 0.4, 0.2, 0.9], "label_name": labels}),
+              # a method explained on a subset: compared on the samples both explain
+              "m3": pd.DataFrame({"id": ["s1", "s3"], "drop": [0.0, 0.0], "label_name": ["a", "b"]})}
     table = compare_methods(tables).set_index(["subset", "method_a", "method_b"])
     assert table.loc[("all", "m1", "m2"), "a_lower"] == pytest.approx(0.5)  # exact fractions
     assert table.loc[("all", "m2", "m1"), "a_lower"] == pytest.approx(0.25)
     assert table.loc[("all", "m1", "m2"), "tie"] == pytest.approx(0.25)
     assert table.loc[("class b", "m1", "m2"), "a_lower"] == pytest.approx(0.5)
     assert table.loc[("class a", "m2", "m1"), "n"] == 2
+    assert table.loc[("all", "m3", "m1"), "n"] == 2
+    assert table.loc[("all", "m3", "m1"), "a_lower"] == pytest.approx(1.0)
+    assert table.loc[("class a", "m1", "m3"), "n"] == 1

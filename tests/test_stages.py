@@ -84,6 +84,38 @@ def test_scores_include_drop_variants_and_template_localization(tiny):
     assert (pd.read_csv(tiny / "random.csv")["random_logit"].dropna() == 1.0).sum() == 4
 
 
+def test_a_method_explained_on_a_subset_is_scored_on_exactly_those_samples(tiny):
+    """explain: samples: the maps, positions and score rows are the evenly spaced subset of
+    the test subset, in shards as in one job, and each map equals the whole run's."""
+    import pandas as pd
+
+    from vxai.data.inputs import subset_indices
+    from vxai.stages.score import score_method
+
+    def explain(path, n_shards, method_samples):
+        paths = [tiny / f"{path}{shard}.npz" for shard in range(n_shards)]
+        for shard, shard_path in enumerate(paths):
+            explain_shard(tiny / "data.npz", tiny / "model.keras", "gradcam", {}, 17, n_shards,
+                          shard, 4, 1, shard_path, method_samples)
+        return paths
+
+    everything, subset = load_maps(explain("all", 1, None)), explain("part", 2, 5)
+    maps = load_maps(subset)
+    expected = subset_indices(17, 5)
+    np.testing.assert_array_equal(maps["positions"], expected)
+    np.testing.assert_array_equal(maps["ids"], everything["ids"][expected])
+    assert_close(maps["maps"], everything["maps"][expected], REORDERED, "maps")
+    score_method([str(p) for p in subset], tiny / "data.npz", tiny / "model.keras", 0.3, 17, 8, 1,
+                 tiny / "part.csv", {"road": {"fractions": [0.5], "noise": 0.01, "samples": 2}})
+    score_method([str(tiny / "all0.npz")], tiny / "data.npz", tiny / "model.keras", 0.3, 17, 8, 1,
+                 tiny / "all.csv")
+    scores, whole = pd.read_csv(tiny / "part.csv"), pd.read_csv(tiny / "all.csv").iloc[expected]
+    assert scores["id"].tolist() == everything["ids"][expected].tolist() == whole["id"].tolist()
+    assert scores["road_morf_auc"].notna().sum() == 2
+    for column in ("label", "predicted", "drop", "relevance_mass", "template_iou"):
+        assert_close(scores[column].to_numpy(), whole[column].to_numpy(), REORDERED, column)
+
+
 def test_budget_convergence_maps_get_reproducible_as_the_budget_grows(tiny):
     import pandas as pd
 

@@ -5,8 +5,8 @@ import pandas as pd
 from vxai.why import why_these_numbers
 
 
-def row(dataset, method, drop, lo, hi, kept, exact, soft):
-    return {"dataset": dataset, "method": method, "drop_pct": drop, "drop_pct_lo": lo,
+def row(dataset, method, drop, lo, hi, kept, exact, soft, n=496):
+    return {"dataset": dataset, "method": method, "n": n, "drop_pct": drop, "drop_pct_lo": lo,
             "drop_pct_hi": hi, "mean_kept_fraction": kept, "drop_exact_pct": exact,
             "drop_soft_pct": soft}
 
@@ -101,4 +101,14 @@ def test_a_map_that_does_not_reproduce_or_is_constant_gets_a_sentence():
         "(raise its budget)",
         "37.5 % of the maps are constant: the model's output did not change under the "
         "method's perturbations, so those samples are unexplained"]
+    assert rows["gradcam"]["notes"] == []
+
+
+def test_a_method_explained_on_a_subset_says_so():
+    overall = pd.DataFrame([row("hmt", "gradcam", 20.0, 10.0, 30.0, 0.90, 20.0, 25.0),
+                            row("hmt", "deduce", 20.0, 10.0, 30.0, 0.90, 20.0, 25.0, n=64)])
+    rows = {r["method"]: r for r in why_these_numbers(overall, {"hmt": 0.9})}
+    assert rows["deduce"]["notes"] == [
+        "explained on 64 evenly spaced of the 496 test samples (explain: samples), for its "
+        "cost: its intervals are wider, and the other methods' means cover every sample"]
     assert rows["gradcam"]["notes"] == []

@@ -112,19 +112,32 @@ def dataset_data(dataset, folder, *, data, predictions, maps, scores, keep_fract
                     "correct": table["correct"].astype(bool).tolist()},
         "scores": {},
     }
-    codes, kept = [], []
-    for method in names:
+    codes, kept, explained = [], [], []
+    for method, entry in zip(names, out["methods"]):
         loaded = load_maps(maps[method])
-        if not np.array_equal(loaded["ids"], ids):
-            raise UserError(f"the maps in {maps[method][0]} ... do not cover the test subset "
-                            "in order; delete the maps folder and rerun")
+        where = loaded["positions"]
+        if not np.array_equal(ids[where], loaded["ids"]):
+            raise UserError(f"the maps in {maps[method][0]} ... are not those of the test "
+                            "subset; delete the maps folder and rerun")
+        # a method explained on a subset (explain: samples) gets empty maps and no scores
+        # for the other samples
+        per_sample = pd.read_csv(scores[method]).set_axis(where).reindex(range(len(ids)))
         out["scores"][method] = {key: values for key in SCORES
-                                 if (values := _column(pd.read_csv(scores[method]), key))
-                                 is not None}
-        kept.append(keep_mask(loaded["maps"], keep_fraction))
-        codes.append(to_bytes(loaded["maps_normalized"], None if signal else MAP_SIDE))
+                                 if (values := _column(per_sample, key)) is not None}
+        done = np.zeros(len(ids), dtype=bool)
+        done[where] = True
+        entry["explained"] = "".join("1" if d else "0" for d in done)
+        explained.append(done)
+        full, normalized = (np.zeros((len(ids), *loaded[key].shape[1:]), loaded[key].dtype)
+                            for key in ("maps", "maps_normalized"))
+        full[where], normalized[where] = loaded["maps"], loaded["maps_normalized"]
+        kept.append(keep_mask(full, keep_fraction) & done.reshape(-1, *[1] * (full.ndim - 1)))
+        codes.append(to_bytes(normalized, None if signal else MAP_SIDE))
     rho, out["pairs"] = rank_correlations(codes)
-    out["rankCorrelation"] = np.round(rho, 3).tolist()
+    both = np.stack([explained[i] & explained[j] for i, j in out["pairs"]], axis=1) \
+        if out["pairs"] else np.ones_like(rho, dtype=bool)
+    out["rankCorrelation"] = [[round(float(r), 3) if b else None for r, b in zip(row, ok)]
+                              for row, ok in zip(rho, both)]
     if signal:
         out["inputs"] = np.round(x, 4).tolist()
         out["maps"] = [[m[i].tobytes().hex() for m in codes] for i in range(len(ids))]

@@ -1,8 +1,10 @@
 """Figure stages: read the evaluation tables and maps, draw with vxai.plots, save PNGs.
 Methods are shown by their display names, in the registry's order."""
 
+import functools
 import json
 
+import numpy as np
 import pandas as pd
 
 from vxai import plots
@@ -50,13 +52,15 @@ def gallery_samples(predictions):
 
 
 def maps_gallery(dataset, *, data, predictions, maps, test_samples, input_size, output):
-    """Every method's normalized map for one test sample per class; `maps`: {method: its
-    map shards}."""
+    """Every method's normalized map for one test sample per class, among the samples every
+    method explains; `maps`: {method: its map shards}."""
     predictions = pd.read_csv(predictions)
-    picks = gallery_samples(predictions)
+    loaded = {method: load_maps(maps[method]) for method in ordered(maps)}
+    common = functools.reduce(np.intersect1d, [m["positions"] for m in loaded.values()])
+    picks = gallery_samples(predictions.loc[common])
     x, y, ids, class_names = load_test_set(data, test_samples)
-    method_maps = {display(method): load_maps(maps[method])["maps_normalized"][picks]
-                   for method in ordered(maps)}
+    method_maps = {display(method): m["maps_normalized"][np.searchsorted(m["positions"], picks)]
+                   for method, m in loaded.items()}
     templates = None
     if dataset == "mnist1d":
         shown = [x[i] for i in picks]

@@ -13,10 +13,15 @@ def _outside(value, row):
     return value == value and not row["drop_pct_lo"] <= value <= row["drop_pct_hi"]
 
 
-def notes(row, keep_fraction, features, baseline=None):
+def notes(row, keep_fraction, features, baseline=None, test_size=None):
     """Sentences for one method's overall row of faithfulness.csv (`baseline`: the random
-    map's row of the same dataset, or None)."""
+    map's row of the same dataset, or None; `test_size`: the samples the other methods
+    explain)."""
     found = []
+    if test_size and row["n"] < test_size:
+        found.append(f"explained on {row['n']} evenly spaced of the {test_size} test samples "
+                     "(explain: samples), for its cost: its intervals are wider, and the "
+                     "other methods' means cover every sample")
     kept = row["mean_kept_fraction"]
     if kept < keep_fraction - 0.005 and _outside(row["drop_exact_pct"], row):
         found.append(f"ties: only {100 * kept:.0f} % of the {features} kept at "
@@ -54,10 +59,11 @@ def why_these_numbers(overall, keep_fractions):
     for dataset, part in overall.groupby("dataset", sort=False):
         records = part.to_dict("records")
         baseline = next((r for r in records if r["method"] == RANDOM_MAP), None)
+        test_size = int(part["n"].max())
         for row in records:
             rows.append({**row, "random_drop_pct": baseline["drop_pct"] if baseline else None,
                          "notes": notes(row, keep_fractions[dataset], FEATURES[dataset],
-                                        baseline)})
+                                        baseline, test_size)})
     return rows
 
 

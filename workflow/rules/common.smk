@@ -73,6 +73,12 @@ def check_methods():
                     method, params, f"config '{dataset}: methods: {method}'"
                 )
                 configured.add(method)
+            subset = (config.get(dataset, {}).get("explain") or {}).get("samples") or {}
+            for method in sorted(set(subset) - set(config[dataset]["methods"] or {})):
+                raise UserError(
+                    f"config '{dataset}: explain: samples: {method}': not a method of "
+                    f"'{dataset}: methods'; list one of those or remove the line"
+                )
         bibliography(TEMPLATES / "references.bib", configured)
     except UserError as error:
         raise WorkflowError(str(error)) from None
@@ -146,6 +152,12 @@ def methods(dataset):
 
 def shards(dataset):
     return list(range(config[dataset]["explain"]["shards"]))
+
+
+def explain_samples(wildcards):
+    """The evenly spaced test samples a method explains (`explain: samples`); None: all."""
+    subset = config[wildcards.dataset]["explain"].get("samples") or {}
+    return subset.get(wildcards.method)
 
 
 def job_seed(*keys):

@@ -21,6 +21,7 @@ rule explain:
         ]
         or {},
         test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
+        method_samples=explain_samples,
         n_shards=lambda wildcards: config[wildcards.dataset]["explain"]["shards"],
         batch_size=lambda wildcards: config[wildcards.dataset]["batch_size"],
         seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method),

@@ -124,19 +124,20 @@ def summarize(scores, seed=0):
 
 
 def compare_methods(tables):
-    """For each ordered pair of methods (tables: method -> per-sample scores on the same
-    samples), the share of samples where the first has the strictly lower drop, overall
+    """For each ordered pair of methods (tables: method -> per-sample scores with `id`), the
+    share of the samples both explain where the first has the strictly lower drop, overall
     ('all') and per true class."""
-    drops = pd.DataFrame({method: table["drop"].to_numpy() for method, table in tables.items()})
-    labels = next(iter(tables.values()))["label_name"].astype(str).to_numpy()
+    drops = pd.DataFrame({method: table.set_index("id")["drop"] for method, table in tables.items()})
+    labels = pd.concat([table.set_index("id")["label_name"] for table in tables.values()])
+    labels = labels[~labels.index.duplicated()].reindex(drops.index).astype(str).to_numpy()
     rows = []
     groups = [("all", np.ones(len(drops), dtype=bool))]
     groups += [(f"class {c}", labels == c) for c in sorted(set(labels))]
     for subset, selected in groups:
-        part = drops[selected]
         for a in drops.columns:
             for b in drops.columns:
                 if a != b:
+                    part = drops.loc[selected, [a, b]].dropna()
                     rows.append({"subset": subset, "method_a": a, "method_b": b, "n": len(part),
                                  "a_lower": float((part[a] < part[b]).mean()) if len(part) else np.nan,
                                  "tie": float((part[a] == part[b]).mean()) if len(part) else np.nan})

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from vxai.data.inputs import load_test_set, model_inputs
+from vxai.data.inputs import load_test_set, model_inputs, subset_indices
 from vxai.io import save_npz
 from vxai.maps import normalize01
 from vxai.models.loading import load_model
@@ -15,11 +15,14 @@ def shard_indices(n_samples, n_shards, shard):
 
 
 def explain_shard(data_path, model_path, method, method_params, test_samples, n_shards,
-                  shard, batch_size, seed, output):
-    """Explain the predicted class of one shard of the test subset; save raw and [0, 1] maps."""
+                  shard, batch_size, seed, output, method_samples=None):
+    """Explain the predicted class of one shard of the test subset (of `method_samples`
+    evenly spaced samples of it, if given); save raw and [0, 1] maps with their positions
+    in the test subset."""
     model = load_model(model_path)
     x, _, ids, _ = load_test_set(data_path, test_samples)
-    part = shard_indices(len(ids), n_shards, shard)
+    chosen = subset_indices(len(ids), method_samples)
+    part = chosen[shard_indices(len(chosen), n_shards, shard)]
     x = model_inputs(x[part], model.input_shape)  # only this shard's inputs are prepared
     explainer = make_explainer(method, model, data_path, batch_size=batch_size, seed=seed,
                                **method_params)

@@ -5,12 +5,12 @@ import functools
 from vxai.data.inputs import load_test_set, model_inputs, subset_indices
 
 
-def prepared_test_subset(data_path, model, test_samples, n_picked=None):
+def prepared_test_subset(data_path, model, test_samples, n_picked=None, positions=None):
     """Model inputs, labels, ids and class names of the test subset; with `n_picked`, of
-    that many evenly spaced samples of it (prepared alone: resizing every tile costs
-    seconds)."""
+    that many evenly spaced samples of it, or with `positions`, of those (prepared alone:
+    resizing every tile costs seconds)."""
     x, y, ids, class_names = load_test_set(data_path, test_samples)
-    picked = subset_indices(len(x), n_picked)
+    picked = subset_indices(len(x), n_picked) if positions is None else positions
     return model_inputs(x[picked], model.input_shape), y[picked], ids[picked], class_names
 
 

@@ -34,12 +34,13 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     again under a second seed derived from `explain_seed`."""
     metrics = metrics or {}
     model = load_model(model_path)
-    x, y, ids, class_names = prepared_test_subset(data_path, model, test_samples)
     maps = load_maps(map_paths)
+    x, y, ids, class_names = prepared_test_subset(data_path, model, test_samples,
+                                                  positions=maps["positions"])
     if not np.array_equal(maps["ids"], ids):
         raise UserError(
-            f"the maps in {map_paths[0]} ... do not cover the test subset in order; delete "
-            "the maps folder and rerun"
+            f"the maps in {map_paths[0]} ... are not those of the test subset; delete the "
+            "maps folder and rerun"
         )
     predict = batched_predictor(model, batch_size)
     probs = predict(x)
@@ -92,6 +93,7 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
                                    explain_seed, x, maps, metrics["reproducibility"], table)
     support = load_test_support(data_path, test_samples)
     if support is not None and np.isfinite(support).all():
+        support = support[maps["positions"]]
         for key, values in localization_scores(maps["maps"], support).items():
             table[key] = values
     if curves_output is not None:
