@@ -194,21 +194,20 @@ def print_rule_times(folder):
     print(f"{'all jobs':52s} {sum(times.values()):9.1f}")
 
 
-PASSES = re.compile(r"^passes: forward (\d+), gradient (\d+), head (\d+)$", re.M)
-
-
 def job_passes(run_dir):
     """{job: (forward, gradient, head passes, wall seconds)} of the jobs whose log has the
     `passes:` line (vxai.passes) and whose benchmark file exists; a job is its log's path
     under logs/ without the suffix, which is also its benchmark's under benchmarks/."""
+    from vxai import passes
+
     found = {}
     for log in sorted((run_dir / "logs").rglob("*.log")):
-        counts = PASSES.findall(log.read_text(errors="replace"))
+        counts = passes.read(log)
         job = log.relative_to(run_dir / "logs").with_suffix("")
         bench = run_dir / "benchmarks" / job.with_suffix(".tsv")
         if counts and bench.exists():
             wall = float(bench.read_text().splitlines()[1].split()[0])
-            found[job] = (*map(int, counts[-1]), wall)
+            found[job] = (*counts, wall)
     return found
 
 

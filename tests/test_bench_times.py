@@ -56,3 +56,31 @@ def test_a_job_logs_the_passes_it_issued_and_the_bench_reads_them(tmp_path, caps
     (tmp_path / "logs" / "hmt" / "evaluate.log").write_text("no passes line\n")
     assert {str(k): v for k, v in job_passes(tmp_path).items()} == {
         "hmt/explain/rise_shard0": (30, 24, 0, 12.5)}
+
+
+def test_the_appendix_sums_wall_time_and_passes_per_rule(tmp_path):
+    """job_costs pairs each benchmark file with its job's log: jobs of a folder form one rule,
+    a job without a `passes:` line counts none, rules come by wall time, most first."""
+    from vxai.report import job_costs
+
+    runs = {"hmt/explain/rise_shard0": (4.0, "passes: forward 30, gradient 0, head 0"),
+            "hmt/explain/gradcam_shard0": (1.5, "passes: forward 0, gradient 8, head 2"),
+            "hmt/evaluate": (9.0, "evaluated"), "data/hmt": (2.0, None)}
+    benchmarks = {}
+    for job, (seconds, line) in runs.items():
+        bench = tmp_path / "benchmarks" / f"{job}.tsv"
+        bench.parent.mkdir(parents=True, exist_ok=True)
+        bench.write_text(f"s\th:m:s\n{seconds}\t0:00:0{int(seconds)}\n")
+        if line:
+            log = tmp_path / "logs" / f"{job}.log"
+            log.parent.mkdir(parents=True, exist_ok=True)
+            log.write_text(f"something\n{line}\n")
+        benchmarks[job] = str(bench)
+    jobs, rules = job_costs(benchmarks)
+    assert [(j["job"], j["forward"], j["gradient"], j["head"]) for j in jobs] == [
+        ("hmt/explain/rise_shard0", 30, 0, 0), ("hmt/explain/gradcam_shard0", 0, 8, 2),
+        ("hmt/evaluate", 0, 0, 0), ("data/hmt", 0, 0, 0)]
+    assert rules == [
+        {"rule": "hmt/evaluate", "jobs": 1, "seconds": 9.0, "forward": 0, "gradient": 0, "head": 0},
+        {"rule": "hmt/explain", "jobs": 2, "seconds": 5.5, "forward": 30, "gradient": 8, "head": 2},
+        {"rule": "data/hmt", "jobs": 1, "seconds": 2.0, "forward": 0, "gradient": 0, "head": 0}]

@@ -108,6 +108,26 @@ def benchmark_seconds(path):
     return float(pd.read_csv(path, sep="\t")["s"].iloc[0])
 
 
+def job_costs(benchmarks):
+    """(per job, per rule) rows of wall seconds and model passes, from the benchmark files
+    ({job: path}) and the `passes:` line of each job's log (logs/<job>.log beside
+    benchmarks/<job>.tsv); a rule is a job's folder ("hmt/explain") or the job itself."""
+    from vxai import passes
+
+    jobs = []
+    for job, path in benchmarks.items():
+        root = str(path)[: -len(f"benchmarks/{job}.tsv")] or "."
+        forward, gradient, head = passes.read(Path(root) / "logs" / f"{job}.log") or (0, 0, 0)
+        jobs.append({"job": job, "rule": job.rsplit("/", 1)[0] if job.count("/") > 1 else job,
+                     "seconds": benchmark_seconds(path), "forward": forward,
+                     "gradient": gradient, "head": head})
+    table = pd.DataFrame(jobs, columns=["job", "rule", "seconds", "forward", "gradient", "head"])
+    rules = table.groupby("rule", sort=False).agg(
+        jobs=("job", "size"), seconds=("seconds", "sum"), forward=("forward", "sum"),
+        gradient=("gradient", "sum"), head=("head", "sum")).reset_index()
+    return jobs, rules.sort_values("seconds", ascending=False, kind="stable").to_dict("records")
+
+
 def _method_rows(config, dataset, references, explain_seconds, counts):
     """Card of each configured method of a dataset, in the registry's order: family,
     parameters, what gap it filled, how it works, measured seconds per map (explain jobs'
@@ -244,7 +264,7 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
                             (files["datasets"][d]["info"], files["course"]["info"][d]))
                    for d in datasets}
         course = course_comparison(keyed, theirs, config, course_config, origins)
-    timings = {label: benchmark_seconds(path) for label, path in files["benchmarks"].items()}
+    timings, rule_timings = job_costs(files["benchmarks"])
 
     def section(dataset):
         counts = dict(overall.query("dataset_key == @dataset")[["key", "n"]].values)
@@ -262,6 +282,7 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         "title": config["report"]["title"],
         "datasets": {d: section(d) for d in datasets},
         "timings": timings,
+        "rule_timings": rule_timings,
         "faithfulness": faithfulness.to_dict("records"),
         "why": why,
         "course": course,

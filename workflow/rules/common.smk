@@ -254,6 +254,7 @@ def benchmark_files():
     ]
     for dataset in DATASETS:
         files.append(f"benchmarks/{dataset}/evaluate.tsv")
+        files.append(f"benchmarks/{dataset}/budget_convergence.tsv")
         for method in methods(dataset):
             files.append(f"benchmarks/{dataset}/score/{method}.tsv")
             files += explain_benchmarks(dataset, method)
