@@ -19,7 +19,11 @@ def test_environment_yml_matches_pyproject():
     pip_section = next(item["pip"] for item in env["dependencies"] if isinstance(item, dict))
     assert sorted(pip_section) == sorted(deps), "environment.yml pip list differs from pyproject.toml"
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
-    assert python.split("=")[1] >= pyproject["project"]["requires-python"].lstrip(">=")
+    def version(text):
+        return tuple(int(part) for part in text.split("."))
+
+    required = pyproject["project"]["requires-python"].lstrip(">=")
+    assert version(python.split("=")[-1]) >= version(required)  # 3.10 sorts after 3.9
     for needed in ("tensorflow", "keras", "snakemake", "mnist1d", "jinja2", "pillow", "tqdm"):
         assert needed in {_name(d) for d in deps}
 

@@ -107,7 +107,7 @@ def test_the_registry_loads_without_tensorflow():
 def test_methods_come_in_family_order_then_by_name():
     families = list(registry.FAMILIES)
     keys = [(families.index(s.family), s.display.lower()) for s in specs().values()]
-    assert keys == sorted(keys) and len(keys) == 22
+    assert keys == sorted(keys)
     assert ordered(["random_map", "rise", "gradcam"]) == ["gradcam", "rise", "random_map"]
 
 

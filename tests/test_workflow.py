@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import REPO, snakemake, write_tiles
-from vxai.methods.registry import ordered
+from vxai.methods.registry import ordered, specs
 
 
 def job_counts(output):
@@ -45,7 +45,9 @@ def test_dry_run_of_the_default_config_lists_every_job(tmp_path):
         "summarize_scores": 1, "appendix": 1, "explorer": 1, "all": 1,
         **({"appendix_pdf": 1} if tex_installed() else {}),  # report: pdf: auto
     }
-    assert methods == 44  # every registered method (the two baselines included), both datasets
+    # every registered method (the two baselines included) on both datasets
+    assert {m for d in ("mnist1d", "hmt") for m in default[d]["methods"]} == set(specs())
+    assert methods == 2 * len(specs())
     # with the course's inputs in resources/: no download, the HMT model is imported
     write_tiles(tmp_path / "resources" / "hmt_dataset", per_class=(1, 1))
     (tmp_path / "resources" / "models").mkdir(parents=True)

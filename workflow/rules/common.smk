@@ -219,14 +219,6 @@ def eval_figures(dataset):
     return expand("results/{dataset}/eval/{name}.png", dataset=dataset, name=names)
 
 
-def sanity_tables():
-    return [
-        f"results/{dataset}/sanity/{method}.csv"
-        for dataset in DATASETS
-        for method in methods(dataset)
-    ]
-
-
 def score_tables_by_dataset():
     """{dataset: {method: its per-sample score table}}."""
     return {
