@@ -409,8 +409,11 @@ def test_a_model_file_that_does_not_load_is_named(tmp_path):
     ("mnist1d:\n  keep_fracton: 0.3\n", r"'keep_fracton' was unexpected"),
     ("hmt:\n  methods:\n    smoothgrad:\n      samples: -5\n", r"-5 is less than the minimum of 1"),
     ("mnist2d:\n  methods: {}\n", r"'mnist2d' was unexpected"),
+    ("hmt:\n  explain:\n    samples: {rsie: 8}\n",
+     r"config 'hmt: explain: samples: rsie': unknown attribution method; known methods: "),
+    ("hmt:\n  explain:\n    samples: {rise: 0}\n", r"0 is less than the minimum of 1"),
 ], ids=["unknown-method", "unknown-parameter", "k-above-1", "k-negative", "misspelled-key", "negative-samples",
-        "unknown-dataset"])
+        "unknown-dataset", "subset-of-unknown-method", "empty-subset"])
 def test_config_mistakes_are_caught_at_start_up(tmp_path, text, message):
     configs = with_override(tmp_path, "bad.yaml", text)
     run = snakemake(tmp_path, "-n", *configs)

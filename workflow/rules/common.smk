@@ -74,10 +74,10 @@ def check_methods():
                 )
                 configured.add(method)
             subset = (config.get(dataset, {}).get("explain") or {}).get("samples") or {}
-            for method in sorted(set(subset) - set(config[dataset]["methods"] or {})):
+            for method in sorted(set(subset) - set(specs())):
                 raise UserError(
-                    f"config '{dataset}: explain: samples: {method}': not a method of "
-                    f"'{dataset}: methods'; list one of those or remove the line"
+                    f"config '{dataset}: explain: samples: {method}': unknown attribution "
+                    f"method; known methods: {', '.join(method_names())}"
                 )
         bibliography(TEMPLATES / "references.bib", configured)
     except UserError as error:
