@@ -1,0 +1,34 @@
+"""config/README.md documents every key of the config schema."""
+
+import re
+
+import yaml
+
+from conftest import REPO
+
+
+def schema_keys(node, schema, prefix=""):
+    """Dotted paths of every setting under `node` (a key without named keys below it),
+    following $ref into the definitions."""
+    if "$ref" in node:
+        node = schema["definitions"][node["$ref"].rsplit("/", 1)[-1]]
+    keys = []
+    for name, child in (node.get("properties") or {}).items():
+        below = schema_keys(child, schema, f"{prefix}{name}.")
+        keys += below or [prefix + name]
+    return keys
+
+
+def test_every_schema_key_is_documented_in_config_readme():
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    documented = set(re.findall(r"^\| `([^`]+)`", (REPO / "config" / "README.md").read_text(),
+                                re.M))
+    missing = []
+    for key in schema_keys(schema, schema):
+        dataset, _, rest = key.partition(".")
+        # a dataset's keys are documented once, without the dataset's name
+        name = rest if dataset in ("mnist1d", "hmt") and rest else key
+        if name not in documented and key not in documented:
+            missing.append(key)
+    assert not missing, f"config/README.md does not document: {', '.join(missing)}"
+    assert len(documented) > 60
