@@ -34,6 +34,7 @@ from vxai.methods.registry import (
     spec,
     specs,
 )
+from vxai.metrics.registry import config_sections
 from vxai.references import bibliography
 from vxai.runtime import derive_seed
 
@@ -90,14 +91,7 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 DATASETS = ["mnist1d", "hmt"]
 # the per-dataset config sections the score rule passes on as metric settings
-SCORE_METRICS = [
-    "curves",
-    "road",
-    "faithfulness_correlation",
-    "robustness",
-    "random_logit",
-    "reproducibility",
-]
+SCORE_METRICS = config_sections()
 HMT_ZIP = "resources/Kather_texture_2016_image_tiles_5000.zip"
 HMT_FOLDER = "resources/hmt_dataset"
 

@@ -7,26 +7,10 @@ import pandas as pd
 from scipy.stats import kendalltau
 
 from vxai.methods.registry import RANDOM_MAP, spec
+from vxai.metrics.registry import summary_columns
 
-# summary column: (the name people read, True when higher is better)
-METRICS = {
-    "drop_pct": ("Drop%", False),
-    "increase_pct": ("Increase%", True),
-    "deletion_auc": ("deletion AUC", False),
-    "insertion_auc": ("insertion AUC", True),
-    "road_morf_auc": ("ROAD MoRF", False),
-    "road_lerf_auc": ("ROAD LeRF", True),
-    "faithfulness_correlation": ("faithfulness correlation", True),
-    "max_sensitivity": ("max-sensitivity", False),
-    "avg_sensitivity": ("avg-sensitivity", False),
-    "random_logit": ("random-logit", False),
-    "reproducibility": ("reproducibility", True),
-    "pointing_game": ("pointing game", True),
-    "relevance_mass": ("relevance mass", True),
-    "template_iou": ("template IoU", True),
-    "sparseness": ("sparseness", True),
-    "complexity": ("complexity", False),
-}
+# summary column: (the name people read, True when higher is better), of every metric
+METRICS = summary_columns()
 
 
 def is_baseline(method):

@@ -5,6 +5,16 @@ import numpy as np
 
 from vxai.maps import by_peak
 
+METRIC = {
+    "title": "sparseness and complexity",
+    "config": None,
+    "columns": {"sparseness": ["sparseness", "higher"], "complexity": ["complexity", "lower"]},
+    "criterion": "complexity",
+    "cost": "maps",
+    "interval": True,
+    "order": 90,
+}
+
 
 def sparseness(maps):
     """Gini index of |map| (Chalasani et al. 2020): 0 when every feature weighs the same,
@@ -23,3 +33,8 @@ def complexity(maps):
     total = flat.sum(axis=1, keepdims=True)
     share = np.divide(flat, total, out=np.full_like(flat, np.nan), where=total > 0)
     return -(share * np.log(share + 1e-12)).sum(axis=1)
+
+
+def score(job, settings, table):
+    """Sparseness and complexity of the stored maps."""
+    table["sparseness"], table["complexity"] = sparseness(job.maps["maps"]), complexity(job.maps["maps"])

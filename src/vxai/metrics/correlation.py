@@ -5,6 +5,16 @@ import numpy as np
 
 from vxai.metrics.faithfulness import masked_inputs
 
+METRIC = {
+    "title": "faithfulness correlation",
+    "config": "faithfulness_correlation",
+    "columns": {"faithfulness_correlation": ["faithfulness correlation", "higher"]},
+    "criterion": "faithfulness",
+    "cost": "forward",
+    "interval": True,
+    "order": 40,
+}
+
 
 def random_subsets(rng, runs, n_samples, n_features, size):
     """(runs, n_samples, size) feature positions: a draw without replacement per run and
@@ -40,3 +50,17 @@ def _pearson(a, b):
     scale = np.sqrt((a * a).sum(axis=0) * (b * b).sum(axis=0))
     return np.divide((a * b).sum(axis=0), scale, out=np.full(a.shape[1], np.nan),
                      where=scale > 1e-300)
+
+
+def score(job, settings, table):
+    """Faithfulness correlation on `samples` evenly spaced samples."""
+    from vxai.data.inputs import subset_indices
+
+    picked = subset_indices(len(job.x), settings["samples"])
+    n_features = int(np.prod(np.shape(job.maps["maps"])[1:]))
+    subsets = random_subsets(np.random.default_rng(job.seed_for("faithfulness_correlation")),
+                             settings["runs"], len(picked), n_features, settings["subset_size"])
+    table["faithfulness_correlation"] = np.nan
+    table.loc[picked, "faithfulness_correlation"] = faithfulness_correlation(
+        job.predict, job.x[picked], job.maps["maps"][picked], job.classes[picked], subsets,
+        job.batch_size, job.probs[picked])

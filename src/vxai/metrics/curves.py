@@ -14,6 +14,17 @@ import numpy as np
 
 from vxai.maps import descending_ranks
 
+METRIC = {
+    "title": "deletion/insertion curves",
+    "config": "curves",
+    "columns": {"deletion_auc": ["deletion AUC", "lower"],
+                "insertion_auc": ["insertion AUC", "higher"]},
+    "criterion": "faithfulness",
+    "cost": "forward",
+    "interval": False,
+    "order": 20,
+}
+
 
 def blurred(x, sigma):
     """Gaussian-blurred copies of images (n, h, w, c) over the spatial axes."""
@@ -63,3 +74,21 @@ def deletion_insertion(predict, x, maps, classes, step, start, batch_size=64, pr
 def area(curves, fractions):
     """Trapezoidal area under each curve over the fractions axis."""
     return np.trapezoid(curves, fractions, axis=1)
+
+
+def score(job, settings, table):
+    """Deletion and insertion areas on `samples` evenly spaced samples; the curves to store."""
+    from vxai.data.inputs import subset_indices
+
+    picked = subset_indices(len(job.x), settings["samples"])
+    xs = job.x[picked]
+    sigma = settings["blur_sigma"]
+    start = blurred(xs, sigma) if sigma and xs.ndim == 4 else np.zeros_like(xs)
+    deletion, insertion, fractions = deletion_insertion(
+        job.predict, xs, job.maps["maps"][picked], job.classes[picked], settings["step"], start,
+        job.batch_size, job.probs[picked])
+    table["deletion_auc"], table["insertion_auc"] = np.nan, np.nan
+    table.loc[picked, "deletion_auc"] = area(deletion, fractions)
+    table.loc[picked, "insertion_auc"] = area(insertion, fractions)
+    return {"positions": picked, "fractions": fractions, "deletion": deletion,
+            "insertion": insertion}

@@ -17,15 +17,17 @@ import pandas as pd
 
 from vxai.maps import normalize01
 
+METRIC = {
+    "title": "Drop/Increase",
+    "config": None,
+    "columns": {"drop_pct": ["Drop%", "lower"], "increase_pct": ["Increase%", "higher"]},
+    "criterion": "faithfulness",
+    "cost": "forward",
+    "interval": True,
+    "order": 10,
+}
+
 VARIANTS = ("", "_exact", "_soft")
-LOCALIZATION = ("pointing_game", "relevance_mass", "template_iou")
-CURVES = ("deletion_auc", "insertion_auc")
-COMPLEXITY = ("sparseness", "complexity")
-CORRELATION = ("faithfulness_correlation",)
-ROAD = ("road_morf_auc", "road_lerf_auc")
-ROBUSTNESS = ("max_sensitivity", "avg_sensitivity")
-RANDOMIZATION = ("random_logit",)
-REPRODUCIBILITY = ("reproducibility",)
 # method self-checks, per-sample extras averaged where a method stores them
 DIAGNOSTICS = ("completeness_error", "efficiency_error", "counterfactual_success", "edit_size",
                "area_error")
@@ -84,6 +86,46 @@ def drop_increase(predict, x, maps, classes, k, batch_size=64, seed=0, probs=Non
     return table
 
 
+def score(job, settings, table):
+    """Drop/Increase and their variants at the dataset's keep fraction."""
+    found = drop_increase(job.predict, job.x, job.maps["maps"], job.classes, job.keep_fraction,
+                          job.batch_size, job.seed, job.probs)
+    for column in found:
+        table[column] = found[column].to_numpy()
+
+
+def summary(scores, seed):
+    """Drop% and Increase% of every variant with 95 % bootstrap intervals and the mean
+    fraction of features the threshold actually kept."""
+    row = {}
+    for variant in VARIANTS:
+        for column in ("drop", "increase"):
+            name = f"{column}{variant}_pct"
+            values = scores[column + variant] if len(scores) else []
+            row[name] = 100 * float(np.mean(values)) if len(scores) else float("nan")
+            low, high = bootstrap_ci(values, seed=seed)
+            row[f"{name}_lo"], row[f"{name}_hi"] = 100 * low, 100 * high
+    row["mean_kept_fraction"] = float(scores["kept_fraction"].mean()) if len(scores) else float("nan")
+    return row
+
+
+def mean_summary(columns, interval):
+    """The summary of most metrics: the mean of each column over the samples that have it,
+    with its bootstrap interval if `interval`."""
+
+    def summarize_columns(scores, seed):
+        row = {}
+        for column in columns:
+            present = column in scores and len(scores)
+            row[column] = float(scores[column].mean()) if present else float("nan")
+            if interval:
+                values = scores[column].dropna() if column in scores else []
+                row[f"{column}_lo"], row[f"{column}_hi"] = bootstrap_ci(values, seed=seed)
+        return row
+
+    return summarize_columns
+
+
 def bootstrap_ci(values, n_boot=1000, seed=0, level=0.95):
     """Percentile bootstrap interval of the mean of `values`."""
     values = np.asarray(values, dtype=np.float64)
@@ -97,29 +139,17 @@ def bootstrap_ci(values, n_boot=1000, seed=0, level=0.95):
 
 
 def summarize(scores, seed=0):
-    """One row: Drop% and Increase% of every variant with 95 % bootstrap intervals, the
-    mean fraction of features the threshold actually kept, the share of samples whose map is
-    constant (unexplained) and the means of the other metrics, with intervals where they
-    are scored on a subset; `reproducibility_n` counts the samples it is scored on."""
+    """One row: every registered metric's summary (by default the mean of its columns, with
+    intervals over the samples that have them where it declares `interval`), the share of
+    samples whose map is constant (unexplained) and the means of the methods' diagnostics."""
+    from vxai.metrics.registry import metric_specs
+
     row = {"n": len(scores)}
-    for variant in VARIANTS:
-        for column in ("drop", "increase"):
-            name = f"{column}{variant}_pct"
-            values = scores[column + variant] if len(scores) else []
-            row[name] = 100 * float(np.mean(values)) if len(scores) else float("nan")
-            low, high = bootstrap_ci(values, seed=seed)
-            row[f"{name}_lo"], row[f"{name}_hi"] = 100 * low, 100 * high
-    row["mean_kept_fraction"] = float(scores["kept_fraction"].mean()) if len(scores) else float("nan")
     row["unexplained_pct"] = (100 * float(scores["unexplained"].mean())
                               if "unexplained" in scores and len(scores) else float("nan"))
-    row["reproducibility_n"] = (int(scores["reproducibility"].notna().sum())
-                                if "reproducibility" in scores else 0)
-    sampled = ROAD + CORRELATION + ROBUSTNESS + RANDOMIZATION + REPRODUCIBILITY + COMPLEXITY
-    for column in LOCALIZATION + CURVES + sampled + DIAGNOSTICS:
-        row[column] = float(scores[column].mean()) if column in scores and len(scores) else float("nan")
-    for column in sampled:  # intervals: over the samples with them
-        values = scores[column].dropna() if column in scores else []
-        row[f"{column}_lo"], row[f"{column}_hi"] = bootstrap_ci(values, seed=seed)
+    for spec in metric_specs():
+        row |= spec.summary(scores, seed)
+    row |= mean_summary(DIAGNOSTICS, interval=False)(scores, seed)
     return row
 
 

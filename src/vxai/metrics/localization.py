@@ -2,6 +2,18 @@
 
 import numpy as np
 
+METRIC = {
+    "title": "template localization",
+    "config": None,
+    "columns": {"pointing_game": ["pointing game", "higher"],
+                "relevance_mass": ["relevance mass", "higher"],
+                "template_iou": ["template IoU", "higher"]},
+    "criterion": "localization",
+    "cost": "maps",
+    "interval": False,
+    "order": 80,
+}
+
 
 def localization_scores(maps, support, threshold=0.5):
     """Per-sample pointing game (is the map's maximum on the template?), relevance mass
@@ -22,3 +34,11 @@ def localization_scores(maps, support, threshold=0.5):
     union = (top | on).sum(axis=1)
     iou = np.divide((top & on).sum(axis=1), union, out=np.full(len(maps), np.nan), where=union > 0)
     return {"pointing_game": pointing.astype(int), "relevance_mass": mass, "template_iou": iou}
+
+
+def score(job, settings, table):
+    """The three localization scores where the data knows each sample's template support."""
+    if job.support is None or not np.isfinite(job.support).all():
+        return
+    for key, values in localization_scores(job.maps["maps"], job.support).items():
+        table[key] = values

@@ -8,6 +8,16 @@ from skimage.metrics import structural_similarity
 
 from vxai.maps import by_peak
 
+METRIC = {
+    "title": "random-logit",
+    "config": "random_logit",
+    "columns": {"random_logit": ["random-logit", "lower"]},
+    "criterion": "randomization",
+    "cost": "explain",
+    "interval": True,
+    "order": 60,
+}
+
 
 def other_classes(rng, classes, n_classes):
     """A class drawn uniformly from the classes other than each sample's own."""
@@ -41,3 +51,16 @@ def random_logit(explain, x, maps, other):
     """Similarity between `maps` (of the predicted classes) and `explain(x, other)`, the maps
     of the classes `other`."""
     return similarity(maps, explain(x, other))
+
+
+def score(job, settings, table):
+    """Random-logit on `samples` evenly spaced samples, each against a seeded random other
+    class."""
+    from vxai.data.inputs import subset_indices
+
+    picked = subset_indices(len(job.x), settings["samples"])
+    other = other_classes(np.random.default_rng(job.seed_for("random_logit")),
+                          job.classes[picked], job.probs.shape[1])
+    table["random_logit"] = np.nan
+    table.loc[picked, "random_logit"] = random_logit(job.explain, job.x[picked],
+                                                     job.maps["maps"][picked], other)

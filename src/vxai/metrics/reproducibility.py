@@ -8,6 +8,16 @@ import numpy as np
 
 from vxai.metrics.sanity import rank_correlations
 
+METRIC = {
+    "title": "reproducibility",
+    "config": "reproducibility",
+    "columns": {"reproducibility": ["reproducibility", "higher"]},
+    "criterion": "reproducibility",
+    "cost": "explain",
+    "interval": True,
+    "order": 70,
+}
+
 # the mean Spearman of two seeds' maps from which a map counts as an explanation
 REPRODUCIBLE = 0.9
 
@@ -24,3 +34,28 @@ def unexplained(maps):
     """Per sample, True where the map is constant: it ranks no feature above another."""
     flat = np.asarray(maps).reshape(len(maps), -1)
     return np.ptp(flat, axis=1) == 0 if flat.shape[1] else np.ones(len(flat), bool)
+
+
+def score(job, settings, table):
+    """Spearman of the stored maps with a second seed's on `samples` evenly spaced samples
+    (1 by construction for a method that draws no random numbers)."""
+    from vxai.data.inputs import subset_indices
+    from vxai.methods.registry import spec
+    from vxai.runtime import derive_seed
+
+    picked = subset_indices(len(job.x), settings["samples"])
+    explain_again = job.explainer(derive_seed(job.explain_seed, "reproducibility"))
+    table["reproducibility"] = np.nan
+    table.loc[picked, "reproducibility"] = reproducibility(
+        explain_again, job.x[picked], job.maps["maps"][picked], job.maps["targets"][picked],
+        spec(job.method).stochastic)
+
+
+def summary(scores, seed):
+    """The mean with its interval, and the number of samples it is scored on."""
+    from vxai.metrics.faithfulness import mean_summary
+
+    row = mean_summary(METRIC["columns"], interval=True)(scores, seed)
+    row["reproducibility_n"] = (int(scores["reproducibility"].notna().sum())
+                                if "reproducibility" in scores else 0)
+    return row

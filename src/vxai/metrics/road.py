@@ -20,6 +20,16 @@ from scipy.sparse.linalg import spsolve
 from vxai.maps import descending_ranks
 from vxai.metrics.curves import area
 
+METRIC = {
+    "title": "ROAD",
+    "config": "road",
+    "columns": {"road_morf_auc": ["ROAD MoRF", "lower"], "road_lerf_auc": ["ROAD LeRF", "higher"]},
+    "criterion": "faithfulness",
+    "cost": "forward",
+    "interval": True,
+    "order": 30,
+}
+
 NEIGHBOURS = {
     1: (((-1,), 1 / 2), ((1,), 1 / 2)),
     2: tuple(((dr, dc), 1 / 6 if 0 in (dr, dc) else 1 / 12)
@@ -101,3 +111,19 @@ def road_area(curves, fractions):
     if len(fractions) == 1:
         return curves[:, 0]
     return area(curves, fractions) / (fractions[-1] - fractions[0])
+
+
+def score(job, settings, table):
+    """MoRF and LeRF areas on `samples` evenly spaced samples; the curves to store."""
+    from vxai.data.inputs import subset_indices
+
+    picked = subset_indices(len(job.x), settings["samples"])
+    fractions = np.asarray(settings["fractions"], dtype=np.float64)
+    morf, lerf = road(job.predict, job.x[picked], job.maps["maps"][picked], job.classes[picked],
+                      fractions, settings["noise"], np.random.default_rng(job.seed_for("road")),
+                      job.batch_size)
+    for column, curve in (("road_morf_auc", morf), ("road_lerf_auc", lerf)):
+        table[column] = np.nan
+        table.loc[picked, column] = road_area(curve, fractions)
+    return {"road_positions": picked, "road_fractions": fractions, "road_morf": morf,
+            "road_lerf": lerf}

@@ -4,6 +4,17 @@ import numpy as np
 
 from vxai.maps import by_peak
 
+METRIC = {
+    "title": "max- and avg-sensitivity",
+    "config": "robustness",
+    "columns": {"max_sensitivity": ["max-sensitivity", "lower"],
+                "avg_sensitivity": ["avg-sensitivity", "lower"]},
+    "criterion": "robustness",
+    "cost": "explain",
+    "interval": True,
+    "order": 50,
+}
+
 
 def sensitivity(explain, x, classes, maps, draws, noise):
     """Per sample, the largest and the mean relative change ||m' - m|| / ||m|| of the map m
@@ -18,3 +29,17 @@ def sensitivity(explain, x, classes, maps, draws, noise):
         moved = np.linalg.norm(by_peak(explain(noisy, classes)) - reference, axis=1)
         changes[d] = np.divide(moved, norm, out=np.full(len(x), np.nan), where=norm > 0)
     return changes.max(axis=0), changes.mean(axis=0)
+
+
+def score(job, settings, table):
+    """Max- and avg-sensitivity on `samples` evenly spaced samples against the stored maps."""
+    from vxai.data.inputs import subset_indices
+
+    picked = subset_indices(len(job.x), settings["samples"])
+    rng, radius = np.random.default_rng(job.seed_for("robustness")), settings["radius"]
+    worst, mean = sensitivity(job.explain, job.x[picked], job.classes[picked],
+                              job.maps["maps"][picked], settings["draws"],
+                              lambda shape: rng.uniform(-radius, radius, shape))
+    for column, values in (("max_sensitivity", worst), ("avg_sensitivity", mean)):
+        table[column] = np.nan
+        table.loc[picked, column] = values

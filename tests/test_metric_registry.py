@@ -1,0 +1,83 @@
+"""The metric registry: every metric is one module declaring itself, and every list of
+metrics (the score rule's config sections, the summary, the agreement table) comes from it."""
+
+import ast
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO
+from vxai.metrics import registry
+from vxai.metrics.registry import config_sections, metric_specs, summary_columns
+
+
+def test_every_module_with_a_score_function_declares_its_metric():
+    declared = {spec.name for spec in metric_specs()}
+    for path in sorted(registry.PACKAGE.glob("*.py")):
+        functions = {node.name for node in ast.parse(path.read_text()).body
+                     if isinstance(node, ast.FunctionDef)}
+        assert ("score" in functions) == (path.stem in declared), path.name
+    orders = [spec.order for spec in metric_specs()]
+    assert orders == sorted(set(orders))  # one place each
+
+
+def test_config_sections_are_dataset_settings_of_the_schema_and_the_configs():
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    for dataset in ("mnist1d", "hmt"):
+        for section in config_sections():
+            assert section in schema["properties"][dataset]["properties"], (dataset, section)
+            assert section in default[dataset], (dataset, section)
+
+
+def test_registering_is_reading_the_literal_without_importing(tmp_path, monkeypatch):
+    (tmp_path / "made_up.py").write_text(
+        'import not_installed_anywhere\n\nMETRIC = {"title": "made up", "config": "made_up", '
+        '"columns": {"made_up": ["made up", "higher"]}, "criterion": "robustness", '
+        '"cost": "maps", "interval": False, "order": 5}\n\n\ndef score(job, settings, table):\n'
+        '    pass\n')
+    (tmp_path / "helper.py").write_text("X = 1\n")
+    monkeypatch.setattr(registry, "PACKAGE", tmp_path)
+    registry.metric_specs.cache_clear()
+    try:
+        specs = registry.metric_specs()
+        assert [s.name for s in specs] == ["made_up"]
+        assert specs[0].columns == {"made_up": ("made up", True)}
+        assert registry.config_sections() == ["made_up"]
+        (tmp_path / "made_up.py").write_text('METRIC = {"title": "x"}\n')
+        registry.metric_specs.cache_clear()
+        with pytest.raises(ValueError, match="made_up.py: METRIC must have exactly the keys"):
+            registry.metric_specs()
+    finally:
+        registry.metric_specs.cache_clear()
+
+
+def test_the_summary_has_every_registered_column_with_its_interval():
+    from vxai.metrics.faithfulness import summarize
+
+    rng = np.random.default_rng(0)
+    n = 12
+    scores = pd.DataFrame({"id": range(n), "kept_fraction": 0.3, "unexplained": False,
+                           **{f"{c}{v}": rng.random(n) for c in ("drop", "increase")
+                              for v in ("", "_exact", "_soft")}})
+    for spec in metric_specs():
+        for column in spec.columns:
+            if not column.endswith("_pct"):
+                scores[column] = np.where(np.arange(n) % 3 == 0, rng.random(n), np.nan)
+    row = summarize(scores)
+    for spec in metric_specs():
+        for column in spec.columns:
+            assert column in row, column
+            assert (f"{column}_lo" in row) == spec.interval, column
+            if not column.endswith("_pct"):
+                assert row[column] == pytest.approx(scores[column].mean()), column
+    assert row["reproducibility_n"] == 4 and row["n"] == n
+
+
+def test_the_agreement_table_ranks_every_registered_column():
+    from vxai.metrics.agreement import METRICS
+
+    assert METRICS == summary_columns()
+    assert METRICS["drop_pct"] == ("Drop%", False) and METRICS["reproducibility"][1] is True
