@@ -20,14 +20,17 @@ from vxai.stages.inputs import make_explainer, prepared_test_subset
 
 @dataclass
 class ScoreJob:
-    """What a metric reads: the model inputs `x` of the samples the method explained, their
-    probabilities and predicted classes, the stored maps (load_maps' dict), the template
-    support where the data has one, and what it needs to explain samples again."""
+    """What a metric reads: the model inputs `x` of the samples the method explained, the
+    batched `predict`, their probabilities and predicted classes, the stored maps
+    (load_maps' dict), the template support where the data has one, and what it needs to
+    explain samples again."""
 
     model: object
     data_path: str
     x: np.ndarray
+    predict: object
     probs: np.ndarray
+    classes: np.ndarray
     maps: dict
     support: np.ndarray | None
     keep_fraction: float
@@ -36,14 +39,6 @@ class ScoreJob:
     method: str | None
     method_params: dict
     explain_seed: int
-
-    @property
-    def classes(self):
-        return self.probs.argmax(axis=1)
-
-    @functools.cached_property
-    def predict(self):
-        return batched_predictor(self.model, self.batch_size)
 
     def seed_for(self, metric):
         """The metric's own seed, derived from the job's."""
@@ -80,11 +75,12 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
             "maps folder and rerun"
         )
     support = load_test_support(data_path, test_samples)
-    job = ScoreJob(model, str(data_path), x, None, maps,
+    predict = batched_predictor(model, batch_size)
+    probs = predict(x)
+    classes = probs.argmax(axis=1)
+    job = ScoreJob(model, str(data_path), x, predict, probs, classes, maps,
                    None if support is None else support[maps["positions"]], keep_fraction,
                    batch_size, seed, method, method_params or {}, explain_seed)
-    job.probs = job.predict(x)
-    classes = job.classes
     table = pd.DataFrame({"id": ids, "label": y, "label_name": np.asarray(class_names)[y],
                           "predicted": classes, "explained": maps["targets"],
                           "correct": classes == y})
