@@ -133,11 +133,15 @@ def test_budget_convergence_maps_get_reproducible_as_the_budget_grows(tiny):
         assert high > 0.9, method
         assert rows["chosen"].sum() <= 1 and rows["road_morf_auc"].isna().all()  # no road:
     assert (tiny / "convergence.png").stat().st_size > 0
-    # a method that draws no random numbers reproduces by construction, and ROAD is scored
-    budget_convergence(tiny / "data.npz", tiny / "model.keras", {"integrated_gradients": {}},
-                       [2, 8], 10, None, 0.3, 16, 7, tiny / "ig.csv", tiny / "ig.png",
-                       {"fractions": [0.2, 0.5], "noise": 0.01})
+    # a method that draws no random numbers reproduces by construction, and ROAD is scored;
+    # a method's own budgets replace the common list
+    budget_convergence(tiny / "data.npz", tiny / "model.keras",
+                       {"integrated_gradients": {}}, [2048], 10, None, 0.3,
+                       16, 7, tiny / "ig.csv", tiny / "ig.png",
+                       {"fractions": [0.2, 0.5], "noise": 0.01},
+                       method_budgets={"integrated_gradients": [8, 2]})
     table = pd.read_csv(tiny / "ig.csv")
+    assert table["budget"].tolist() == [2, 8]
     assert (table["reproducibility"] == 1).all() and table["road_morf_auc"].notna().all()
 
 

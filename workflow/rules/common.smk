@@ -74,12 +74,19 @@ def check_methods():
                     method, params, f"config '{dataset}: methods: {method}'"
                 )
                 configured.add(method)
-            subset = (config.get(dataset, {}).get("explain") or {}).get("samples") or {}
-            for method in sorted(set(subset) - set(specs())):
-                raise UserError(
-                    f"config '{dataset}: explain: samples: {method}': unknown attribution "
-                    f"method; known methods: {', '.join(method_names())}"
-                )
+            section = config.get(dataset, {})
+            for key, named in (
+                ("explain: samples", (section.get("explain") or {}).get("samples")),
+                (
+                    "convergence: method_budgets",
+                    (section.get("convergence") or {}).get("method_budgets"),
+                ),
+            ):
+                for method in sorted(set(named or {}) - set(specs())):
+                    raise UserError(
+                        f"config '{dataset}: {key}: {method}': unknown attribution "
+                        f"method; known methods: {', '.join(method_names())}"
+                    )
         bibliography(TEMPLATES / "references.bib", configured)
     except UserError as error:
         raise WorkflowError(str(error)) from None

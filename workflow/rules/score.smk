@@ -138,5 +138,8 @@ rule budget_convergence:
         batch_size=lambda wildcards: config[wildcards.dataset]["batch_size"],
         seed=lambda wildcards: job_seed(wildcards.dataset, "convergence"),
         road=lambda wildcards: config[wildcards.dataset]["road"],
+        method_budgets=lambda wildcards: config[wildcards.dataset]["convergence"].get(
+            "method_budgets"
+        ),
     script:
         "../../scripts/budget_convergence.py"

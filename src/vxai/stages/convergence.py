@@ -35,8 +35,10 @@ def chosen_budget(rows):
 
 
 def budget_convergence(data_path, model_path, methods, budgets, samples, test_samples,
-                       keep_fraction, batch_size, seed, table_path, figure_path, road=None):
-    """Per method with a budget (`methods`: {name: parameters}) and budget: Drop% and
+                       keep_fraction, batch_size, seed, table_path, figure_path, road=None,
+                       method_budgets=None):
+    """Per method with a budget (`methods`: {name: parameters}) and budget (`budgets`, or
+    the method's own list in `method_budgets`): Drop% and
     Increase% with bootstrap intervals, ROAD MoRF (`road`: the dataset's fractions and noise,
     or None) and the mean Spearman of the maps of two seeds (1 by construction for a method
     that draws no random numbers), on `samples` evenly spaced test samples, with the
@@ -49,7 +51,7 @@ def budget_convergence(data_path, model_path, methods, budgets, samples, test_sa
     rows = []
     for method, params in methods.items():
         found = spec(method)
-        for budget in sorted(int(b) for b in budgets):
+        for budget in sorted(int(b) for b in (method_budgets or {}).get(method, budgets)):
             settings = {**params, found.budget: budget}
             maps = get_method(method)(model, batch_size=batch_size, seed=seed,
                                       **settings).explain(x, classes).maps
