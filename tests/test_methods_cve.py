@@ -9,7 +9,7 @@ from test_methods_properties import sample, small_cnn
 from vxai.errors import UserError
 from vxai.methods import get_method
 from vxai.methods.base import upsample
-from vxai.methods.counterfactual import _cells, _uncells
+from vxai.methods.counterfactual.cve import _cells, _uncells
 
 
 def fitted(model, n=40, **params):

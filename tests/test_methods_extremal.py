@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from test_methods_properties import sample, small_cnn
 from vxai.methods import get_method
-from vxai.methods.extremal import blur_pyramid
+from vxai.methods.perturbation.extremal_perturbation import blur_pyramid
 
 SETTINGS = {1: {"step": 1, "sigma": 1.5, "max_blur": 3.0},
             2: {"step": 2, "sigma": 2.0, "max_blur": 3.0}}

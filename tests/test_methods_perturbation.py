@@ -9,7 +9,7 @@ from scipy.stats import spearmanr
 from conftest import shared
 from numeric import REORDERED, assert_above, assert_below, assert_close
 from vxai.methods import get_method
-from vxai.methods.approximation import segment
+from vxai.methods.approximation.base import segment
 
 pytestmark = pytest.mark.numeric
 

@@ -155,7 +155,7 @@ CAPTUM_PARAMS = {  # vxai parameters per model; Captum gets the same ones
 def captum_inputs(folder, name, model, x):
     """PARAMS.json for captum_reference.py, with LIME's patterns and both surrogates' segments
     written next to it."""
-    from vxai.methods.approximation import segment
+    from vxai.methods.approximation.base import segment
 
     params = CAPTUM_PARAMS[name]
     reference = {"integrated_gradients": params["integrated_gradients"],

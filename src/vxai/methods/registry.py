@@ -1,6 +1,7 @@
 """Every attribution method, as registered on its class with `@register(...)`.
 
-A method is one module: its Explainer class carries the registration (family, display name,
+A method is one module (`vxai.methods.<family>.<method>`, the family's shared work in its
+`base` module): its Explainer class carries the registration (family, display name,
 budget parameter, whether it draws random numbers, card, reference), its `__init__`
 signature the parameters and their defaults, and a class attribute `parameter_schema` the
 constraints that a default's type does not say (an int default means a positive count).
@@ -33,7 +34,7 @@ FAMILIES = {
     "counterfactual": "(e) counterfactual",
     "baseline": "baseline (no explanation: gives the scores a scale)",
 }
-# the baseline every metric's numbers are read against (methods/baselines.py)
+# the baseline every metric's numbers are read against (methods/baselines/random_map.py)
 RANDOM_MAP = "random_map"
 # set per dataset (batch_size) or per job (seed), never per method
 SHARED_PARAMETERS = ("batch_size", "seed")
@@ -216,8 +217,8 @@ def _plugin_modules():
 @cache
 def specs():
     """{name: MethodSpec} of every registered method, in family order, then by name."""
-    modules = {f"vxai.methods.{p.stem}": p for p in sorted(PACKAGE.glob("*.py"))
-               if not p.stem.startswith("__")}
+    modules = {".".join(("vxai.methods", *p.relative_to(PACKAGE).with_suffix("").parts)): p
+               for p in sorted(PACKAGE.rglob("*.py")) if not p.stem.startswith("__")}
     modules.update(_plugin_modules())
     parsed = {module: _parse(path) for module, path in modules.items()}
     everywhere = {name: node for found, _ in parsed.values() for name, node in found.items()}

@@ -77,3 +77,24 @@ def head_after(model, layer_name):
             f"cannot cut model '{model.name}' after layer '{layer_name}' ({err}); "
             "choose a layer whose output alone feeds the rest of the network"
         ) from None
+
+
+# layers after a CAM target layer that keep the class logit linear in its activations
+LINEAR_HEAD = (keras.layers.GlobalAveragePooling1D, keras.layers.GlobalAveragePooling2D,
+               keras.layers.Flatten, keras.layers.Reshape, keras.layers.Dropout,
+               keras.layers.InputLayer)
+
+
+def check_linear_head(model, layer, method):
+    """Stop unless every layer after `layer` up to the logits is linear (pooling by
+    averaging, flattening, dropout, linear Dense), naming `method` and the first layer that
+    is not."""
+    for part in head_after(model, layer).layers:
+        linear_dense = isinstance(part, keras.layers.Dense) and (
+            keras.activations.serialize(part.activation) in ("linear", None))
+        if not (linear_dense or isinstance(part, LINEAR_HEAD)):
+            raise UserError(
+                f"{method}: layer '{part.name}' ({type(part).__name__}) after the target layer "
+                f"'{layer}' of model '{model.name}' is not linear, so the class logit does not "
+                "split over positions; choose a later layer (for example the last pooling "
+                "layer) or use gradcam")

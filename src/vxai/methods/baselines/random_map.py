@@ -1,4 +1,4 @@
-"""Maps that explain nothing, scored like the methods to give their numbers a scale."""
+"""The random map: uniform random values, a floor for every metric's numbers."""
 
 import hashlib
 
@@ -31,21 +31,3 @@ class RandomMap(Explainer):
             rng = np.random.default_rng([self.seed, int.from_bytes(digest[:8], "little")])
             maps.append(rng.random(sample.shape[:-1], dtype=np.float32))
         return np.stack(maps), {}
-
-
-@register(
-    "constant_map",
-    family="baseline",
-    display="Constant map",
-    gap="Shows what the Drop% threshold does when every value ties; no explanation.",
-    how="The same value everywhere.",
-    reference=None,
-)
-class ConstantMap(Explainer):
-    """The same value everywhere: the hard threshold then keeps nothing (all values tie)."""
-
-    def passes_per_map(self):
-        return 0
-
-    def explain_batch(self, x, targets):
-        return np.ones(x.shape[:-1], dtype=np.float32), {}

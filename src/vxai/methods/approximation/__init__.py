@@ -1,0 +1,1 @@
+"""Approximation-based attributions: one module per method, segments and the surrogate in `base`."""

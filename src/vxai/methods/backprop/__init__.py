@@ -1,0 +1,1 @@
+"""Backpropagation-based attributions: one module per method, the gradient helper in `base`."""

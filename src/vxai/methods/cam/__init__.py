@@ -1,0 +1,1 @@
+"""Class activation maps: one module per method, the shared work in `base`."""

@@ -1,0 +1,1 @@
+"""Counterfactual explanations: one module per method, shared helpers in `base`."""

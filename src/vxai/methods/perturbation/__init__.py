@@ -1,0 +1,1 @@
+"""Perturbation-based attributions: one module per method, the masked-scoring helper in `base`."""
