@@ -21,5 +21,5 @@ with report_errors():
         snakemake.output.table,
         snakemake.output.figure,
         snakemake.params.road,
-        dict(snakemake.params.method_budgets or {}),
+        snakemake.params.method_budgets,
     )

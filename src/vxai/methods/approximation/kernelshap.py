@@ -6,8 +6,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from vxai.methods.registry import register
 from vxai.methods.approximation.base import SurrogateExplainer
+from vxai.methods.registry import register
 
 
 @lru_cache(maxsize=8)

@@ -1,11 +1,10 @@
 """LIME (Ribeiro et al. 2016): a weighted ridge surrogate on random segment coalitions."""
 
-
 import numpy as np
 from sklearn.linear_model import Ridge
 
-from vxai.methods.registry import register
 from vxai.methods.approximation.base import SurrogateExplainer
+from vxai.methods.registry import register
 
 
 @register(

@@ -1,8 +1,7 @@
 """Gradient x Input (Shrikumar et al. 2016)."""
 
-
-from vxai.methods.registry import register
 from vxai.methods.backprop.base import GradientExplainer
+from vxai.methods.registry import register
 
 
 @register(

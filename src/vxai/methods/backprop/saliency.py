@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from vxai.methods.registry import register
 from vxai.methods.backprop.base import GradientExplainer
+from vxai.methods.registry import register
 
 
 @register(

@@ -3,10 +3,10 @@
 import numpy as np
 import tensorflow as tf
 
+from vxai.methods.cam.base import PerChannelCAM
 from vxai.methods.registry import register
 from vxai.models.graph import head_after
 from vxai.models.loading import compiled_forward
-from vxai.methods.cam.base import PerChannelCAM
 
 
 @register(

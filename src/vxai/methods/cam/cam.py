@@ -3,8 +3,8 @@
 import tensorflow as tf
 
 from vxai.methods.base import target_gradients
-from vxai.methods.registry import register
 from vxai.methods.cam.base import CAMExplainer
+from vxai.methods.registry import register
 from vxai.models.graph import check_linear_head
 
 

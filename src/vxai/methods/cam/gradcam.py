@@ -2,8 +2,8 @@
 
 import tensorflow as tf
 
-from vxai.methods.registry import register
 from vxai.methods.cam.base import GradientCAM, spatial_axes
+from vxai.methods.registry import register
 
 
 @register(

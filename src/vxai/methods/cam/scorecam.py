@@ -5,9 +5,9 @@ import tensorflow as tf
 
 from vxai.maps import normalize01
 from vxai.methods.base import upsample
+from vxai.methods.cam.base import PerChannelCAM
 from vxai.methods.registry import register
 from vxai.models.loading import compiled_forward
-from vxai.methods.cam.base import PerChannelCAM
 
 
 @register(

@@ -3,7 +3,6 @@
 import numpy as np
 
 
-
 def most_likely_other(probs, targets):
     """Per row of class probabilities, the most likely class other than `targets`."""
     probs = np.array(probs, dtype=np.float64)

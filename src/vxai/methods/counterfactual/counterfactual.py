@@ -6,10 +6,10 @@ import tensorflow as tf
 import keras
 
 from vxai.methods.base import Explainer
+from vxai.methods.counterfactual.base import most_likely_other
 from vxai.methods.registry import register
 from vxai.models.graph import logits_tensor
 from vxai.models.loading import compiled_forward
-from vxai.methods.counterfactual.base import most_likely_other
 
 
 @register(

@@ -7,10 +7,10 @@ import keras
 
 from vxai.errors import UserError
 from vxai.methods.base import Explainer, upsample
+from vxai.methods.counterfactual.base import most_likely_other
 from vxai.methods.registry import register
 from vxai.models.graph import check_linear_head, head_after, resolve_layer
 from vxai.models.loading import compiled_forward
-from vxai.methods.counterfactual.base import most_likely_other
 
 
 def _cells(features, cell_size):

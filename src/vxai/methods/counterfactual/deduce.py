@@ -7,10 +7,10 @@ import keras
 
 from vxai.errors import UserError
 from vxai.methods.base import Explainer
+from vxai.methods.counterfactual.base import most_likely_other
 from vxai.methods.registry import register
 from vxai.models.graph import logits_tensor
 from vxai.models.loading import compiled_forward
-from vxai.methods.counterfactual.base import most_likely_other
 
 
 def penultimate_features(model):

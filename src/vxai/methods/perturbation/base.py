@@ -1,7 +1,6 @@
 """Masked copies of the input scored with the model's class score, one batch of masks at a
 time: the shared work of RISE and occlusion."""
 
-
 import numpy as np
 import tensorflow as tf
 

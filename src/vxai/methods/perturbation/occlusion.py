@@ -6,8 +6,8 @@ import numpy as np
 import tensorflow as tf
 
 from vxai.errors import UserError
-from vxai.methods.registry import register
 from vxai.methods.perturbation.base import PerturbationExplainer
+from vxai.methods.registry import register
 
 
 @register(

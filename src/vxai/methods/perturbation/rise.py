@@ -7,8 +7,8 @@ import tensorflow as tf
 
 from vxai.errors import UserError
 from vxai.methods.base import upsample
-from vxai.methods.registry import register
 from vxai.methods.perturbation.base import PerturbationExplainer
+from vxai.methods.registry import register
 
 
 @register(

@@ -1,6 +1,5 @@
 """SISE (Sattarzadeh et al. 2021): feature maps of several layers as masks, fused across layers."""
 
-
 import keras
 import numpy as np
 import tensorflow as tf
