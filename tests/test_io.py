@@ -36,13 +36,20 @@ def test_a_sigterm_during_a_write_leaves_no_temporary_file(tmp_path):
 
 
 def test_a_killed_writers_temporary_file_is_removed_by_the_next_writer(tmp_path):
-    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                              capture_output=True, text=True, check=True)
-    orphan = tmp_path / f".shard0.tmp-{finished.stdout.strip()}.npz"
-    running = tmp_path / f".shard0.tmp-{os.getppid()}.npz"  # a live process: left alone
-    other = tmp_path / f".shard1.tmp-{finished.stdout.strip()}.npz"  # another output's
-    for path in (orphan, running, other):
+    target = tmp_path / "shard0.npz"
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(target)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert writer.stdout.readline() == "writing\n"
+    [live] = tmp_path.iterdir()
+    reused = tmp_path / f".shard0.tmp-{os.getppid()}-1.npz"  # a live pid, another start time
+    other = tmp_path / f".shard1.tmp-{os.getppid()}-1.npz"  # another output's
+    for path in (reused, other):
         path.write_bytes(b"half")
-    save_npz(tmp_path / "shard0.npz", maps=np.zeros(3))
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        ["shard0.npz", running.name, other.name])
+    save_npz(target, maps=np.zeros(3))  # the running writer's file is left alone
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, live.name, other.name])
+    writer.kill()
+    writer.wait(timeout=30)
+    save_npz(target, maps=np.ones(3))
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, other.name])
+    writer.stdout.close()
+    writer.stderr.close()

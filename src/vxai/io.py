@@ -23,11 +23,12 @@ def file_sha256(path):
 def atomic_path(path):
     """Yield a temporary path beside `path` (same suffix); rename it to `path` on success.
     Temporary files of earlier writers of `path` that no longer run (killed with SIGKILL, or
-    by the out-of-memory killer) are removed first."""
+    by the out-of-memory killer) are removed first. A writer is named by its pid and start
+    time, so a later process or thread that reuses the pid does not keep an orphan alive."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_orphans(path)
-    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
+    tmp = path.with_name(f".{path.stem}.tmp-{_writer_tag(os.getpid())}{path.suffix}")
     try:
         yield tmp
         os.replace(tmp, path)
@@ -38,19 +39,26 @@ def atomic_path(path):
 
 def _remove_orphans(path):
     for tmp in path.parent.glob(f".{path.stem}.tmp-*{path.suffix}"):
-        pid = tmp.name[len(f".{path.stem}.tmp-"):len(tmp.name) - len(path.suffix)]
-        if pid.isdigit() and not _running(int(pid)):
+        tag = tmp.name[len(f".{path.stem}.tmp-"):len(tmp.name) - len(path.suffix)]
+        pid = tag.partition("-")[0]
+        if pid.isdigit() and _writer_tag(int(pid)) != tag:
             tmp.unlink(missing_ok=True)
 
 
-def _running(pid):
+def _writer_tag(pid):
+    """`pid-start` for a live process (its start time in clock ticks after boot, read from
+    /proc on Linux; `pid-0` where /proc is absent), None when no such process runs."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return False
+        return None
     except PermissionError:
-        return True
-    return True
+        pass
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return f"{pid}-0" if not Path("/proc/self/stat").exists() else None
+    return f"{pid}-{stat.rpartition(')')[2].split()[19]}"
 
 
 def save_npz(path, compress=True, **arrays):
