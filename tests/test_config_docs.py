@@ -1,8 +1,11 @@
-"""config/README.md documents every key of the config schema."""
+"""The docs say what the code does: config/README.md documents every key of the config
+schema, and docs/methods.md holds the registry's method table."""
 
 import re
 
 import yaml
+
+from vxai.methods.__main__ import markdown_table
 
 from conftest import REPO
 
@@ -32,3 +35,11 @@ def test_every_schema_key_is_documented_in_config_readme():
             missing.append(key)
     assert not missing, f"config/README.md does not document: {', '.join(missing)}"
     assert len(documented) > 60
+
+
+def test_the_docs_method_table_is_the_registrys():
+    text = (REPO / "docs" / "methods.md").read_text()
+    table = text.split("<!-- methods:begin -->\n", 1)[1].split("<!-- methods:end -->", 1)[0]
+    assert table == markdown_table() + "\n", (
+        "docs/methods.md is out of date: paste `python -m vxai.methods --markdown` between "
+        "its methods:begin and methods:end markers")

@@ -1,11 +1,50 @@
-"""List every registered method: `python -m vxai.methods` (no TensorFlow needed)."""
+"""List every registered method: `python -m vxai.methods` (no TensorFlow needed);
+`--markdown` prints the table of docs/methods.md."""
 
+import argparse
 import json
 
 from vxai.methods.registry import specs
 
-for found in specs().values():
-    budget = f", budget: {found.budget}" if found.budget else ""
-    print(f"{found.name} ({found.display}; {found.family_title}{budget}) from {found.module}")
-    for param, default in found.params.items():
-        print(f"    {param} = {default!r}  {json.dumps(found.schema[param])}")
+
+def plain_listing():
+    """Each method with its parameters, defaults and constraints."""
+    lines = []
+    for found in specs().values():
+        budget = f", budget: {found.budget}" if found.budget else ""
+        lines.append(f"{found.name} ({found.display}; {found.family_title}{budget}) "
+                     f"from {found.module}")
+        for param, default in found.params.items():
+            lines.append(f"    {param} = {default!r}  {json.dumps(found.schema[param])}")
+    return "\n".join(lines)
+
+
+def markdown_table():
+    """One row per method: config key, name, family, budget, what it does, parameters."""
+    def cell(text):
+        return str(text).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| config key | method | family | budget | how it works here | parameters (defaults) |"
+             " reference |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for found in specs().values():
+        params = ", ".join(f"`{param}={default!r}`" for param, default in found.params.items()
+                           if param not in ("batch_size", "seed"))
+        budget = found.budget or ""
+        if found.stochastic:
+            budget = f"{budget} (seeded)".strip()
+        lines.append("| " + " | ".join(cell(value) for value in (
+            f"`{found.name}`", found.display, found.family_title, budget, found.how,
+            params, found.reference or "")) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m vxai.methods", description=__doc__)
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the methods table of docs/methods.md")
+    args = parser.parse_args(argv)
+    print(markdown_table() if args.markdown else plain_listing())
+
+
+if __name__ == "__main__":
+    main()
