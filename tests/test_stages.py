@@ -165,3 +165,16 @@ def test_the_budget_rule_needs_reproducible_maps_and_no_loss_of_faithfulness():
     # a worse ROAD MoRF rules a budget out as well
     assert chosen_budget(rows([0.97, 0.5, 0.91, 0.95], [20, 30, 21, 20],
                               [0.30, 0.5, 0.40, 0.305])) == 200
+
+
+def test_evenly_spaced_subsets_nest_so_methods_and_metrics_share_samples():
+    from vxai.data.inputs import subset_indices
+
+    for n in (17, 496, 1000):
+        assert list(subset_indices(n, None)) == list(range(n))
+        for k in (2, 4, 8, 16):
+            small, large = subset_indices(n, k), subset_indices(n, 2 * k)
+            assert len(small) == k and len(set(small)) == k and small.max() < n
+            assert set(small) <= set(large)
+            # a metric's k of a method's 2k explained samples are the test set's k
+            np.testing.assert_array_equal(large[subset_indices(2 * k, k)], small)

@@ -27,10 +27,12 @@ def load_maps(paths):
 
 
 def subset_indices(n_total, limit=None):
-    """Indices of an evenly spaced, deterministic subset of `limit` samples (all if None)."""
+    """Indices of an evenly spaced, deterministic subset of `limit` samples (all if None):
+    floor(i * n_total / limit). The subsets nest: the one of k samples lies inside the one of
+    m * k, so metrics and methods on subsets of power-of-two sizes share their samples."""
     if limit is None or limit >= n_total:
         return np.arange(n_total)
-    return np.unique(np.linspace(0, n_total - 1, int(limit)).round().astype(np.int64))
+    return np.arange(int(limit), dtype=np.int64) * n_total // int(limit)
 
 
 def load_test_set(path, limit=None):
