@@ -8,7 +8,9 @@ A removed feature becomes the weighted mean of its neighbours (removed neighbour
 unknowns of the same linear system), plus Gaussian noise: on images the 8 neighbours,
 weight 1/6 for the 4 that share an edge and 1/12 for the diagonals (the authors'); on
 signals the 2 adjacent points, 1/2 each. The curve is the predicted class's probability;
-a faithful map gives a low MoRF and a high LeRF curve.
+a faithful map gives a low MoRF and a high LeRF curve. Their difference, LeRF minus MoRF, is
+the symmetric relevance gain (Bluecher et al. 2024): the two orders, with the same imputation,
+can contradict each other, and the gain scores a map by both at once.
 """
 
 import math
@@ -23,7 +25,8 @@ from vxai.metrics.curves import area
 METRIC = {
     "title": "ROAD",
     "config": "road",
-    "columns": {"road_morf_auc": ["ROAD MoRF", "lower"], "road_lerf_auc": ["ROAD LeRF", "higher"]},
+    "columns": {"road_morf_auc": ["ROAD MoRF", "lower"], "road_lerf_auc": ["ROAD LeRF", "higher"],
+                "road_srg": ["ROAD SRG", "higher"]},
     "criterion": "faithfulness",
     "cost": "forward",
     "interval": True,
@@ -114,7 +117,8 @@ def road_area(curves, fractions):
 
 
 def score(job, settings, table):
-    """MoRF and LeRF areas on `samples` evenly spaced samples; the curves to store."""
+    """MoRF and LeRF areas and their difference (the symmetric relevance gain) on `samples`
+    evenly spaced samples; the curves to store."""
     from vxai.data.inputs import subset_indices
 
     picked = subset_indices(len(job.x), settings["samples"])
@@ -125,5 +129,6 @@ def score(job, settings, table):
     for column, curve in (("road_morf_auc", morf), ("road_lerf_auc", lerf)):
         table[column] = np.nan
         table.loc[picked, column] = road_area(curve, fractions)
+    table["road_srg"] = table["road_lerf_auc"] - table["road_morf_auc"]
     return {"road_positions": picked, "road_fractions": fractions, "road_morf": morf,
             "road_lerf": lerf}

@@ -1,0 +1,189 @@
+"""Ranks with uncertainty, per criterion (faithfulness, robustness, randomization,
+reproducibility, localization, complexity), and checks of the metrics themselves.
+
+- Per metric, every sample ranks the methods that have the metric (1 = best, ties share
+  their mean rank) on the samples all of them explained.
+- A method's criterion rank is its mean rank over the criterion's metrics; a bootstrap over
+  samples gives the interval of its place among the methods.
+- The Friedman test over samples, then Nemenyi's critical difference (Demsar 2006), say
+  which differences in mean rank are real: the critical-difference diagram.
+- Krippendorff's alpha of the per-sample ranks (samples as raters of the methods, ordinal
+  distance, as Tomsett et al. 2020 use it) says how reliably a metric ranks the methods.
+- On data with ground truth (the MNIST-1D template), a metric's ranking of the methods is
+  compared with their ranking by localization (relevance mass, template IoU).
+"""
+
+import numpy as np
+import pandas as pd
+from scipy.stats import friedmanchisquare, rankdata, spearmanr, studentized_range
+
+from vxai.methods.registry import spec
+from vxai.metrics.comparison import ALPHA, sample_matrix
+from vxai.metrics.registry import CRITERIA, metric_specs
+
+GROUND_TRUTH = ("relevance_mass", "template_iou")
+
+
+def criteria():
+    """{criterion: [summary columns]} in the registry's order."""
+    found = {}
+    for metric in metric_specs():
+        found.setdefault(metric.criterion, []).extend(metric.columns)
+    return {c: found[c] for c in CRITERIA if c in found}
+
+
+def sample_ranks(matrix):
+    """(ids x methods) per-sample ranks, 1 = best, on the samples every method has."""
+    complete = matrix.dropna()
+    ranks = rankdata(-complete.to_numpy(), axis=1, method="average")
+    return pd.DataFrame(ranks, index=complete.index, columns=complete.columns)
+
+
+def criterion_ranks(tables, seed=0, n_boot=200):
+    """Long table (criterion, method, mean_rank, place, place_lo, place_hi, metrics,
+    samples) of one dataset: place is the method's position by mean rank (1 = best), with
+    its 95 % bootstrap interval over samples. Only the methods that have every metric of a
+    criterion are ranked under it."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for criterion, columns in criteria().items():
+        ranked = {c: sample_ranks(m) for c in columns
+                  if (m := sample_matrix(tables, c)) is not None}
+        ranked = {c: r for c, r in ranked.items() if len(r) and r.shape[1] >= 2}
+        if not ranked:
+            continue
+        methods = [m for m in next(iter(ranked.values())).columns
+                   if all(m in r.columns for r in ranked.values())]
+        if len(methods) < 2:
+            continue
+        ranked = {c: sample_ranks(sample_matrix(tables, c)[methods]) for c in ranked}
+        ranked = {c: r for c, r in ranked.items() if len(r)}
+        mean = np.mean([r.mean().to_numpy() for r in ranked.values()], axis=0)
+        places = np.empty((n_boot, len(methods)))
+        for draw in range(n_boot):
+            boot = np.mean([r.to_numpy()[rng.integers(0, len(r), len(r))].mean(axis=0)
+                            for r in ranked.values()], axis=0)
+            places[draw] = rankdata(boot, method="average")
+        low, high = np.percentile(places, [2.5, 97.5], axis=0)
+        place = rankdata(mean, method="average")
+        samples = max(len(r) for r in ranked.values())
+        for i, method in enumerate(methods):
+            rows.append({"criterion": criterion, "method": method, "mean_rank": mean[i],
+                         "place": place[i], "place_lo": low[i], "place_hi": high[i],
+                         "metrics": len(ranked), "samples": samples})
+    return pd.DataFrame(rows, columns=["criterion", "method", "mean_rank", "place", "place_lo",
+                                       "place_hi", "metrics", "samples"])
+
+
+def block_ranks(tables, columns):
+    """(samples x methods) ranks per sample, averaged over the criterion's metrics that
+    sample has, among the methods that have every one of the metrics; None if too few."""
+    matrices = {c: m for c in columns if (m := sample_matrix(tables, c)) is not None}
+    if not matrices:
+        return None
+    methods = [m for m in next(iter(matrices.values())).columns
+               if all(m in x.columns for x in matrices.values())]
+    if len(methods) < 3:
+        return None
+    ranked = [sample_ranks(m[methods]) for m in matrices.values()]
+    ranked = [r for r in ranked if len(r)]
+    if not ranked:
+        return None
+    stacked = pd.concat(ranked)
+    return stacked.groupby(level=0).mean()
+
+
+def critical_difference(k, n, alpha=ALPHA):
+    """Nemenyi's critical difference of mean ranks for k methods over n samples."""
+    q = studentized_range.ppf(1 - alpha, k, np.inf) / np.sqrt(2)
+    return float(q * np.sqrt(k * (k + 1) / (6 * n)))
+
+
+def friedman_nemenyi(tables, alpha=ALPHA):
+    """Long table (criterion, method, mean_rank, samples, friedman_chi2, friedman_p, cd) of
+    one dataset: mean ranks over samples (re-ranked within each sample), the Friedman test
+    and Nemenyi's critical difference; criteria with fewer than 3 methods or 2 samples are
+    left out."""
+    rows = []
+    for criterion, columns in criteria().items():
+        blocks = block_ranks(tables, columns)
+        if blocks is None or len(blocks) < 2:
+            continue
+        reranked = rankdata(blocks.to_numpy(), axis=1, method="average")
+        stat, p = friedmanchisquare(*reranked.T)
+        cd = critical_difference(reranked.shape[1], len(reranked), alpha)
+        for method, mean in zip(blocks.columns, reranked.mean(axis=0)):
+            rows.append({"criterion": criterion, "method": method, "mean_rank": mean,
+                         "samples": len(reranked), "friedman_chi2": stat, "friedman_p": p,
+                         "cd": cd})
+    return pd.DataFrame(rows, columns=["criterion", "method", "mean_rank", "samples",
+                                       "friedman_chi2", "friedman_p", "cd"])
+
+
+def krippendorff_alpha(data, level="ordinal"):
+    """Krippendorff's alpha of a (raters x units) array (NaN = missing) at the `interval` or
+    `ordinal` level, from the coincidence matrix (Krippendorff 2011)."""
+    data = np.asarray(data, dtype=np.float64)
+    values = np.unique(data[np.isfinite(data)])
+    index = {v: i for i, v in enumerate(values)}
+    coincidence = np.zeros((len(values), len(values)))
+    for unit in data.T:
+        present = unit[np.isfinite(unit)]
+        m = len(present)
+        if m < 2:
+            continue
+        for i, a in enumerate(present):
+            for j, b in enumerate(present):
+                if i != j:
+                    coincidence[index[a], index[b]] += 1 / (m - 1)
+    totals = coincidence.sum(axis=1)
+    n = totals.sum()
+    if level == "interval":
+        delta = (values[:, None] - values[None, :]) ** 2
+    elif level == "ordinal":
+        cumulative = np.cumsum(totals)
+        delta = np.zeros((len(values), len(values)))
+        for g in range(len(values)):
+            for h in range(g + 1, len(values)):
+                # the values from g to h, counting the two ends half
+                between = cumulative[h] - cumulative[g] + totals[g] / 2 - totals[h] / 2
+                delta[g, h] = delta[h, g] = between ** 2
+    else:
+        raise ValueError(f"level must be 'interval' or 'ordinal', not {level!r}")
+    observed = (coincidence * delta).sum()
+    expected = (np.outer(totals, totals) * delta).sum() / (n - 1)
+    return float(1 - observed / expected) if expected > 0 else np.nan
+
+
+def metric_checks(tables, overall):
+    """Table (metric, reliability, samples, methods, rho_<ground truth>, p_<ground truth>,
+    ground_truth) of one dataset: Krippendorff's alpha of each metric's per-sample ranks of
+    the methods, and, where the data has ground truth, Spearman between the metric's and the
+    localization's ranking of the methods (baselines left out); ground_truth is 'passes'
+    when both correlations are positive and significant at 5 %, 'fails' otherwise, and
+    empty without ground truth."""
+    methods = [m for m in overall["method"] if spec(m).family != "baseline"]
+    values = overall.set_index("method").loc[methods]
+    truth = [c for c in GROUND_TRUTH if c in values and values[c].notna().sum() >= 3]
+    rows = []
+    for columns in criteria().values():
+        for column in columns:
+            matrix = sample_matrix(tables, column)
+            if matrix is None:
+                continue
+            ranks = sample_ranks(matrix)
+            row = {"metric": column, "samples": len(ranks), "methods": ranks.shape[1],
+                   "reliability": krippendorff_alpha(ranks.to_numpy())
+                   if len(ranks) >= 2 and ranks.shape[1] >= 2 else np.nan}
+            if truth and column not in GROUND_TRUTH:
+                own = matrix.mean()  # oriented: higher is better
+                checks = []
+                for gt in truth:
+                    both = pd.concat([own.reindex(methods), values[gt]], axis=1).dropna()
+                    rho, p = spearmanr(both.iloc[:, 0], both.iloc[:, 1]) if len(both) >= 3 \
+                        else (np.nan, np.nan)
+                    row[f"rho_{gt}"], row[f"p_{gt}"] = rho, p
+                    checks.append(rho > 0 and p < ALPHA)
+                row["ground_truth"] = "passes" if all(checks) else "fails"
+            rows.append(row)
+    return pd.DataFrame(rows)
