@@ -16,4 +16,9 @@ with report_errors():
         snakemake.output.ranks,
         snakemake.output.agreement,
         snakemake.output.agreement_figure,
+        snakemake.output.paired,
+        snakemake.output.criteria,
+        snakemake.output.critical,
+        snakemake.output.critical_figure,
+        snakemake.output.checks,
     )

@@ -127,3 +127,27 @@ def test_the_ground_truth_check_passes_a_metric_that_orders_methods_as_localizat
     backwards = {m: t.assign(drop=1 - t["drop"]) for m, t in tables.items()}
     assert metric_checks(backwards, overall).set_index("metric").loc[
         "drop_pct", "ground_truth"] == "fails"
+
+
+def test_the_trust_section_says_what_the_tables_say():
+    from vxai.trust import trust_section
+
+    tables = planted(n=60)
+    rng = np.random.default_rng(2)
+    for i, method in enumerate(tables):  # a robustness metric on which LRP is best
+        tables[method]["max_sensitivity"] = rng.uniform(0, 0.05, 60) + (0.5 if method != "lrp"
+                                                                         else 0.0) + 0.01 * i
+    pairs = paired_tests(tables, seed=0)
+    ranks = criterion_ranks(tables, seed=0, n_boot=50)
+    overall = pd.DataFrame({"method": list(tables)})
+    found = trust_section(ranks, pairs, metric_checks(tables, overall), has_ground_truth=False)
+    text = " ".join(found["sentences"])
+    assert ("Faithfulness (1 metric, up to 60 samples): Grad-CAM (place 1 in every bootstrap "
+            "draw), LRP (place 2.5 in every bootstrap draw)") in text
+    assert "The criteria disagree (faithfulness ranks Grad-CAM first; robustness ranks LRP first)" in text
+    assert "Grad-CAM, LRP and Saliency beat the random map under the one faithfulness metric" in text
+    assert "Drop% orders the methods most consistently (alpha 1.00)" in text
+    assert "no ground truth" in text
+    assert list(found["verdicts"].index) == ["Grad-CAM", "LRP", "Saliency"]
+    assert set(found["verdicts"]["Drop%"]) == {"+"}
+    assert found["places"].loc["Grad-CAM", "faithfulness"] == "1 [1–1]"

@@ -53,6 +53,7 @@ def scores_table(rng, class_names, n=20):
     some = np.arange(n) % 4 == 0  # ROAD and random-logit run on subsets
     table["road_morf_auc"] = np.where(some, rng.uniform(0, 0.5, n), np.nan)
     table["road_lerf_auc"] = np.where(some, rng.uniform(0.5, 1, n), np.nan)
+    table["road_srg"] = table["road_lerf_auc"] - table["road_morf_auc"]
     table["random_logit"] = np.where(some, rng.uniform(-1, 1, n), np.nan)
     table["reproducibility"] = np.where(some, rng.uniform(0.5, 1, n), np.nan)
     table["unexplained"] = np.arange(n) == 1
@@ -146,7 +147,10 @@ def appendix_fixture(folder, methods=METHODS):
     summary = {name: str(results / "summary" / file) for name, file in [
         ("faithfulness", "faithfulness.csv"), ("comparison", "method_comparison.csv"),
         ("figure", "faithfulness.png"), ("ranks", "metric_ranks.csv"),
-        ("agreement", "metric_agreement.csv"), ("agreement_figure", "metric_agreement.png")]}
+        ("agreement", "metric_agreement.csv"), ("agreement_figure", "metric_agreement.png"),
+        ("paired", "paired_tests.csv"), ("criteria", "criterion_ranks.csv"),
+        ("critical", "critical_difference.csv"), ("critical_figure", "critical_difference.png"),
+        ("checks", "metric_checks.csv")]}
     summarize_scores(score_tables, 0, **summary)
     manifest = results / "data" / "hmt_manifest.csv"
     manifest.parent.mkdir(parents=True)
@@ -154,7 +158,9 @@ def appendix_fixture(folder, methods=METHODS):
     files.update(faithfulness=summary["faithfulness"], comparison=summary["comparison"],
                  faithfulness_plot=summary["figure"], manifest=str(manifest),
                  ranks=summary["ranks"], agreement=summary["agreement"],
-                 agreement_plot=summary["agreement_figure"])
+                 agreement_plot=summary["agreement_figure"], paired=summary["paired"],
+                 criteria=summary["criteria"], critical=summary["critical"],
+                 critical_plot=summary["critical_figure"], checks=summary["checks"])
     return files, config, results / "report"
 
 
@@ -187,10 +193,11 @@ def test_numbers_in_the_html_and_latex_equal_the_csvs(fixture_inputs):
     road = re.search(r'<table class="road">(.*?)</table>', page, re.S)[1]
     for row in summary.itertuples():
         cells = re.search(rf'<tr data-method="{row.method}"><td>{TITLES[row.dataset]}</td>'
-                          r"<td>[^<]+</td>\s*" + r"<td>(-?[\d.]+) \[(-?[\d.]+), (-?[\d.]+)\]</td>" * 3,
+                          r"<td>[^<]+</td>\s*" + r"<td>(-?[\d.]+) \[(-?[\d.]+), (-?[\d.]+)\]</td>" * 4,
                           road)
         assert [float(v) for v in cells.groups()] == pytest.approx(
-            [getattr(row, f"{m}{e}") for m in ("road_morf_auc", "road_lerf_auc", "random_logit")
+            [getattr(row, f"{m}{e}") for m in ("road_morf_auc", "road_lerf_auc", "road_srg",
+                                               "random_logit")
              for e in ("", "_lo", "_hi")], abs=6e-4)
     for row in summary.itertuples():  # the main table's reproducibility, over its n samples
         cell = re.search(rf'<tr data-method="{row.method}"><td>{TITLES[row.dataset]}</td>.*?'

@@ -230,3 +230,47 @@ def deletion_insertion_curves(curves):
     axes[0].set_ylabel("probability of the predicted class")
     fig.tight_layout()
     return fig
+
+
+def critical_difference(panels):
+    """Critical-difference diagrams (Demsar 2006): per panel, the methods' mean ranks over
+    samples on an axis (1 = best, at the left), a bar joining each maximal group of methods
+    whose mean ranks differ by less than Nemenyi's critical difference, and the CD drawn to
+    scale. `panels`: {title: (names, mean ranks, cd, samples, Friedman p)}, laid out in rows
+    of up to three."""
+    columns = min(3, len(panels)) or 1
+    rows = -(-len(panels) // columns) or 1
+    height = max(2.6, 0.2 * max((len(p[0]) for p in panels.values()), default=1) + 1.2)
+    fig, axes = plt.subplots(rows, columns, figsize=(5.2 * columns, height * rows),
+                             squeeze=False, layout="constrained")
+    for ax in axes.flat[len(panels):]:
+        ax.axis("off")
+    for ax, (title, (names, ranks, cd, samples, p)) in zip(axes.flat, panels.items()):
+        order = np.argsort(ranks, kind="stable")
+        names, ranks = [names[i] for i in order], np.asarray(ranks)[order]
+        k = len(names)
+        ax.set_xlim(0.5, k + 0.5)
+        ax.set_ylim(-1.5 - 0.35 * k, 1.2)
+        ax.axhline(0, color="black", linewidth=1)
+        for tick in range(1, k + 1):
+            ax.plot([tick, tick], [0, 0.12], color="black", linewidth=0.8)
+            ax.text(tick, 0.2, str(tick), ha="center", va="bottom", fontsize=6)
+        for i, (label, rank) in enumerate(zip(names, ranks)):
+            y = -0.35 * (i + 1) - 0.4
+            ax.plot([rank, rank], [0, y], color="0.4", linewidth=0.7)
+            left = rank <= (k + 1) / 2
+            ax.plot([rank, 0.6 if left else k + 0.4], [y, y], color="0.4", linewidth=0.7)
+            ax.text(0.55 if left else k + 0.45, y, f"{label} ({rank:.1f})", fontsize=6,
+                    ha="right" if not left else "left", va="bottom")
+        groups = [(ranks[i], ranks[j]) for i in range(k) for j in range(k - 1, i, -1)
+                  if ranks[j] - ranks[i] < cd]
+        maximal = [g for g in dict.fromkeys(groups) if not any(
+            o != g and o[0] <= g[0] and g[1] <= o[1] for o in groups)]
+        for n, (low, high) in enumerate(maximal):
+            ax.plot([low - 0.05, high + 0.05], [-0.15 - 0.1 * n] * 2, color="tab:red",
+                    linewidth=2.5, solid_capstyle="round")
+        ax.plot([1, 1 + cd], [0.85, 0.85], color="black", linewidth=1.2)
+        ax.text(1 + cd / 2, 0.95, f"CD = {cd:.2f}", ha="center", va="bottom", fontsize=6)
+        ax.set_title(f"{title} (n = {samples}, Friedman p = {p:.2g})", fontsize=8)
+        ax.axis("off")
+    return fig

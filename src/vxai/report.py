@@ -22,6 +22,7 @@ from vxai.methods.registry import ordered, spec
 from vxai.metrics.agreement import METRICS, disagreement_sentence, random_beats_most
 from vxai.metrics.agreement import name as metric_name
 from vxai.references import bibliography, read_bibtex_text
+from vxai.trust import trust_section
 from vxai.why import budget_rows, course_comparison, profile_config, why_these_numbers
 
 PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn", "matplotlib",
@@ -237,6 +238,20 @@ def metrics_agreement(ranks_path, agreement_path, config):
     return found
 
 
+def trust(files, datasets):
+    """Per dataset title: the 'Which method can I trust on this model?' sentences and tables
+    (vxai.trust) from the criterion ranks, the paired tests and the metric checks."""
+    tables = {key: pd.read_csv(files[key]) for key in ("criteria", "paired", "checks")}
+    found = {}
+    for dataset in datasets:
+        part = {key: table[table["dataset"] == dataset].drop(columns="dataset")
+                for key, table in tables.items()}
+        checks = part["checks"].dropna(axis=1, how="all")
+        found[TITLES[dataset]] = trust_section(part["criteria"], part["paired"], checks,
+                                               has_ground_truth="ground_truth" in checks)
+    return found
+
+
 def appendix_context(files, config, datasets, folder, html_folder, bibtex):
     """Everything the appendix templates show, read from the pipeline's outputs."""
     faithfulness = _with_names(pd.read_csv(files["faithfulness"]))
@@ -288,6 +303,9 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         "course": course,
         "win_rates": win_rates,
         "agreement": agreement,
+        "trust": trust(files, datasets),
+        "critical_plot": embed_image(files["critical_plot"]),
+        "critical_plot_path": os.path.relpath(files["critical_plot"], folder),
         "agreement_plot": embed_image(files["agreement_plot"]),
         "agreement_plot_path": os.path.relpath(files["agreement_plot"], folder),
         "sanity": _sanity_rows({d: files["datasets"][d]["sanity"] for d in datasets}, config),
@@ -304,7 +322,8 @@ def render_appendix(files, config, datasets, html_output, tex_output, bib_output
     """Render the HTML and LaTeX appendices and the BibTeX file beside them. `files` holds
     paths: html_template, latex_template, references (BibTeX), faithfulness, comparison,
     faithfulness_plot, ranks, agreement, agreement_plot (metric_ranks.csv,
-    metric_agreement.csv and .png), manifest, benchmarks ({job: benchmark file}) and, per dataset under
+    metric_agreement.csv and .png), paired, criteria, critical, critical_plot, checks (the
+    summary's paired tests, criterion ranks, critical differences and metric checks), manifest, benchmarks ({job: benchmark file}) and, per dataset under
     datasets: metrics, info, ranked, confusion, tables (listed for download),
     evaluation_figures and figures ({name: PNG}), sanity ({method: table}),
     explain_benchmarks ({method: [files]}) and train_benchmark (or None)."""

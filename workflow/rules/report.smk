@@ -31,7 +31,11 @@ rule appendix_pdf:
             dataset=DATASETS,
             figure=FIGURES.values(),
         )
-        + ["results/summary/faithfulness.png", "results/summary/metric_agreement.png"],
+        + [
+            "results/summary/faithfulness.png",
+            "results/summary/metric_agreement.png",
+            "results/summary/critical_difference.png",
+        ],
     output:
         "results/report/appendix.pdf",
     log:

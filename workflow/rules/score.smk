@@ -89,6 +89,36 @@ rule summarize_scores:
             category="Task 4: faithfulness",
             labels=labels(figure="Kendall's tau between the metrics"),
         ),
+        paired=report(
+            "results/summary/paired_tests.csv",
+            caption="../report/paired_tests.rst",
+            category="Task 4: faithfulness",
+            labels=labels(table="paired tests of every pair of methods"),
+        ),
+        criteria=report(
+            "results/summary/criterion_ranks.csv",
+            caption="../report/criterion_ranks.rst",
+            category="Task 4: faithfulness",
+            labels=labels(table="ranks per criterion with intervals"),
+        ),
+        critical=report(
+            "results/summary/critical_difference.csv",
+            caption="../report/critical_difference.rst",
+            category="Task 4: faithfulness",
+            labels=labels(table="Friedman test and critical difference"),
+        ),
+        critical_figure=report(
+            "results/summary/critical_difference.png",
+            caption="../report/critical_difference.rst",
+            category="Task 4: faithfulness",
+            labels=labels(figure="critical-difference diagrams"),
+        ),
+        checks=report(
+            "results/summary/metric_checks.csv",
+            caption="../report/metric_checks.rst",
+            category="Task 4: faithfulness",
+            labels=labels(table="reliability and ground-truth checks of the metrics"),
+        ),
     log:
         "logs/summary/faithfulness.log",
     conda:

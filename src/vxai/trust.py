@@ -1,0 +1,166 @@
+"""'Which method can I trust on this model?': plain sentences and tables, per dataset,
+generated from the criterion ranks, the paired tests against the random map and the checks
+of the metrics (vxai.metrics.comparison and .ranking)."""
+
+import numpy as np
+import pandas as pd
+
+from vxai.methods.registry import RANDOM_MAP, ordered, spec
+from vxai.metrics.agreement import name as metric_name
+from vxai.metrics.comparison import against
+from vxai.metrics.ranking import criteria
+
+SYMBOLS = {"better": "+", "not different": "=", "worse": "-"}
+
+
+def _listed(names):
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _display(methods):
+    return [spec(m).display for m in methods]
+
+
+def _is_method(method):
+    return spec(method).family != "baseline"
+
+
+def _place(row):
+    if row.place_lo == row.place_hi:
+        return f"place {row.place_lo:g} in every bootstrap draw"
+    return f"places {row.place_lo:g}–{row.place_hi:g}"
+
+
+def criterion_sentences(ranks):
+    """The best methods of each criterion with the interval of their place, and whether
+    the criteria agree on the best method. `ranks`: criterion_ranks rows of one dataset."""
+    sentences, best = [], {}
+    for criterion, part in ranks.groupby("criterion", sort=False):
+        part = part[[_is_method(m) for m in part["method"]]].sort_values("place", kind="stable")
+        if part.empty:
+            continue
+        best[criterion] = part.iloc[0]["method"]
+        top = [f"{spec(r.method).display} ({_place(r)})" for r in part.head(3).itertuples()]
+        metrics = int(part.iloc[0]["metrics"])
+        sentences.append(f"{criterion.capitalize()} ({metrics} metric{'s' if metrics > 1 else ''}, up to "
+                         f"{part.iloc[0]['samples']:g} samples): {_listed(top)} rank highest.")
+    winners = set(best.values())
+    if len(winners) == 1 and len(best) > 1:
+        sentences.append(f"Every criterion ranks {spec(winners.pop()).display} first.")
+    elif len(best) > 1:
+        firsts = [f"{c} ranks {spec(m).display} first" for c, m in best.items()]
+        sentences.append("The criteria disagree (" + "; ".join(firsts) + "), so no single "
+                         "method is the best overall: choose by the criterion that matters "
+                         "for the question at hand.")
+    return sentences
+
+
+def control_sentences(pairs, criterion="faithfulness"):
+    """Which methods beat the random map, on the same samples, under every metric of a
+    criterion, some of them, or none (Holm-corrected Wilcoxon tests at 5 %)."""
+    columns = criteria().get(criterion, [])
+    versus = against(pairs, RANDOM_MAP)
+    versus = versus[versus["metric"].isin(columns) & versus["method"].map(_is_method)]
+    if versus.empty:
+        return []
+    counts = versus.groupby("method", sort=False)["verdict"].agg(
+        better=lambda v: int((v == "better").sum()), total="size")
+    counts = counts.reindex(ordered(counts.index))
+    every = counts.index[counts["better"] == counts["total"]]
+    none = counts.index[counts["better"] == 0]
+    some = counts.index[(counts["better"] > 0) & (counts["better"] < counts["total"])]
+    total = int(counts["total"].max())
+    metrics = f"{total} {criterion} metrics" if total > 1 else f"one {criterion} metric"
+    sentences = []
+    for methods, how in ((every, f"under all {metrics}" if total > 1 else f"under the {metrics}"),
+                         (some, f"under some of the {metrics}"),
+                         (none, f"under none of the {metrics}" if total > 1 else
+                          f"not under the {metrics}")):
+        if len(methods):
+            verb = "beats" if len(methods) == 1 else "beat"
+            sentences.append(f"{_listed(_display(methods))} {verb} the random map {how}, on "
+                             "the same samples (Wilcoxon, Holm-corrected, 5 %).")
+    return sentences
+
+
+def check_sentences(checks, has_ground_truth):
+    """Which metrics pass the ground-truth check (where there is ground truth) and which
+    rank the methods most and least reliably over samples."""
+    sentences = []
+    if has_ground_truth and "ground_truth" in checks:
+        tested = checks.dropna(subset=["ground_truth"])
+        passed = tested.query("ground_truth == 'passes'")["metric"]
+        failed = tested.query("ground_truth == 'fails'")["metric"]
+        if len(passed):
+            sentences.append(f"{_listed(metric_name(m) for m in passed)} order the methods as "
+                             "their localization of the ground truth does (Spearman with "
+                             "relevance mass and template IoU positive, p < 0.05).")
+        if len(failed):
+            sentences.append(f"{_listed(metric_name(m) for m in failed)} do not pass that "
+                             "ground-truth check.")
+    else:
+        sentences.append("There is no ground truth for the maps on this dataset, so only the "
+                         "metrics' reliability over samples is reported.")
+    reliable = checks.dropna(subset=["reliability"]).sort_values("reliability", kind="stable")
+    if len(reliable) >= 2:
+        high, low = reliable.iloc[-1], reliable.iloc[0]
+        sentences.append(f"Ranked by Krippendorff's alpha over samples, {metric_name(high['metric'])} "
+                         f"orders the methods most consistently (alpha {high['reliability']:.2f}), "
+                         f"{metric_name(low['metric'])} least (alpha {low['reliability']:.2f}).")
+    return sentences
+
+
+def verdict_table(pairs, methods):
+    """Methods x metrics of '+' (significantly better than the random map on the same
+    samples), "=" (not different) or "-" (worse)."""
+    versus = against(pairs, RANDOM_MAP)
+    versus = versus[versus["method"].isin(methods)]
+    if versus.empty:
+        return pd.DataFrame()
+    table = versus.pivot(index="method", columns="metric", values="verdict").map(SYMBOLS.get)
+    table = table.reindex(index=[m for m in ordered(methods) if m in table.index],
+                          columns=[c for columns in criteria().values() for c in columns
+                                   if c in table.columns])
+    return table.set_axis(_display(table.index), axis=0).set_axis(
+        [metric_name(c) for c in table.columns], axis=1).fillna("")
+
+
+def place_table(ranks):
+    """Methods x criteria of 'place [low–high]'."""
+    if ranks.empty:
+        return pd.DataFrame()
+    text = ranks.assign(text=[f"{r.place:g} [{r.place_lo:g}–{r.place_hi:g}]"
+                              for r in ranks.itertuples()])
+    table = text.pivot(index="method", columns="criterion", values="text")
+    table = table.reindex(index=ordered(table.index),
+                          columns=[c for c in criteria() if c in table.columns])
+    return table.set_axis(_display(table.index), axis=0).fillna("")
+
+
+def trust_section(ranks, pairs, checks, has_ground_truth):
+    """Sentences and tables of one dataset's 'Which method can I trust on this model?'."""
+    methods = list(ranks["method"].unique()) if not ranks.empty else []
+    return {
+        "sentences": (criterion_sentences(ranks) + control_sentences(pairs)
+                      + check_sentences(checks, has_ground_truth)),
+        "places": place_table(ranks),
+        "verdicts": verdict_table(pairs, methods),
+        "checks": checks_table(checks),
+    }
+
+
+def checks_table(checks):
+    """The metric checks with names people read."""
+    if checks.empty:
+        return pd.DataFrame()
+    shown = {"reliability": "Krippendorff's alpha", "samples": "samples",
+             "rho_relevance_mass": "Spearman with relevance mass",
+             "rho_template_iou": "Spearman with template IoU", "ground_truth": "ground truth"}
+    table = checks.set_index("metric")[[c for c in shown if c in checks]]
+    table = table.apply(lambda col: col.map(lambda v: f"{v:.2f}" if isinstance(v, float)
+                                            and np.isfinite(v) else ("" if isinstance(v, float)
+                                                                     else v)))
+    return table.set_axis([metric_name(m) for m in table.index], axis=0).rename(columns=shown)
