@@ -161,6 +161,23 @@ def explain_samples(wildcards):
     return subset.get(wildcards.method)
 
 
+def dataset_param(*keys):
+    """A job parameter, config[dataset][key][...] for the job's dataset wildcard."""
+
+    def lookup(wildcards):
+        value = config[wildcards.dataset]
+        for key in keys:
+            value = value[key]
+        return value
+
+    return lookup
+
+
+def method_params(wildcards):
+    """The configured parameters of the job's method on the job's dataset."""
+    return config[wildcards.dataset]["methods"][wildcards.method] or {}
+
+
 def job_seed(*keys):
     """A per-job seed derived from the base seed and the job's keys."""
     return derive_seed(config["seed"], *keys)

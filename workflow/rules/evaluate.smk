@@ -51,8 +51,8 @@ rule evaluate:
         mem_mb=4000,
         gpu=1,
     params:
-        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
-        batch_size=lambda wildcards: config[wildcards.dataset]["batch_size"],
+        test_samples=dataset_param("test_samples"),
+        batch_size=dataset_param("batch_size"),
     script:
         "../../scripts/evaluate.py"
 
@@ -88,6 +88,6 @@ rule evaluation_figures:
     resources:
         mem_mb=2000,
     params:
-        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
+        test_samples=dataset_param("test_samples"),
     script:
         "../../scripts/evaluation_figure.py"

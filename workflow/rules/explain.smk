@@ -16,14 +16,11 @@ rule explain:
         mem_mb=6000,
         gpu=1,
     params:
-        method_params=lambda wildcards: config[wildcards.dataset]["methods"][
-            wildcards.method
-        ]
-        or {},
-        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
+        method_params=method_params,
+        test_samples=dataset_param("test_samples"),
         method_samples=explain_samples,
-        n_shards=lambda wildcards: config[wildcards.dataset]["explain"]["shards"],
-        batch_size=lambda wildcards: config[wildcards.dataset]["batch_size"],
+        n_shards=dataset_param("explain", "shards"),
+        batch_size=dataset_param("batch_size"),
         seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method),
     script:
         "../../scripts/explain.py"

@@ -21,7 +21,7 @@ rule maps_gallery:
         mem_mb=2000,
     params:
         maps=lambda wildcards: maps_by_method(wildcards.dataset),
-        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
+        test_samples=dataset_param("test_samples"),
         input_size=lambda wildcards: input_size(wildcards.dataset),
     script:
         "../../scripts/maps_gallery.py"
@@ -79,7 +79,7 @@ rule misclassified_figure:
     params:
         methods=lambda wildcards: misclassified_methods(wildcards.dataset),
         samples=config["report"]["misclassified"]["samples"],
-        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
+        test_samples=dataset_param("test_samples"),
         seed=lambda wildcards: job_seed(wildcards.dataset, "misclassified"),
     script:
         "../../scripts/misclassified_figure.py"

@@ -21,7 +21,7 @@ if trained_datasets():
             mem_mb=6000,
             gpu=1,
         params:
-            train=lambda wildcards: config[wildcards.dataset]["train"],
+            train=dataset_param("train"),
             input_size=lambda wildcards: input_size(wildcards.dataset),
             seed=lambda wildcards: job_seed(wildcards.dataset, "train"),
         script:
@@ -33,7 +33,7 @@ if pretrained_datasets():
     rule import_model:
         input:
             code("import_model.py"),
-            h5=lambda wildcards: config[wildcards.dataset]["model_file"],
+            h5=dataset_param("model_file"),
         output:
             model="results/models/{dataset}.keras",
             info="results/models/{dataset}_info.json",

@@ -31,19 +31,16 @@ rule score:
         mem_mb=6000,
         gpu=1,
     params:
-        keep_fraction=lambda wildcards: config[wildcards.dataset]["keep_fraction"],
-        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
-        batch_size=lambda wildcards: config[wildcards.dataset]["batch_size"],
+        keep_fraction=dataset_param("keep_fraction"),
+        test_samples=dataset_param("test_samples"),
+        batch_size=dataset_param("batch_size"),
         seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method, "score"),
         explain_seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method),
         metrics=lambda wildcards: {
             name: config[wildcards.dataset][name] for name in SCORE_METRICS
         },
-        method_params=lambda wildcards: config[wildcards.dataset]["methods"][
-            wildcards.method
-        ]
-        or {},
-        sanity_samples=lambda wildcards: config[wildcards.dataset]["sanity"]["samples"],
+        method_params=method_params,
+        sanity_samples=dataset_param("sanity", "samples"),
     script:
         "../../scripts/score.py"
 
@@ -161,13 +158,13 @@ rule budget_convergence:
         gpu=1,
     params:
         methods=lambda wildcards: convergence_methods(wildcards.dataset),
-        budgets=lambda wildcards: config[wildcards.dataset]["convergence"]["budgets"],
-        samples=lambda wildcards: config[wildcards.dataset]["convergence"]["samples"],
-        test_samples=lambda wildcards: config[wildcards.dataset]["test_samples"],
-        keep_fraction=lambda wildcards: config[wildcards.dataset]["keep_fraction"],
-        batch_size=lambda wildcards: config[wildcards.dataset]["batch_size"],
+        budgets=dataset_param("convergence", "budgets"),
+        samples=dataset_param("convergence", "samples"),
+        test_samples=dataset_param("test_samples"),
+        keep_fraction=dataset_param("keep_fraction"),
+        batch_size=dataset_param("batch_size"),
         seed=lambda wildcards: job_seed(wildcards.dataset, "convergence"),
-        road=lambda wildcards: config[wildcards.dataset]["road"],
+        road=dataset_param("road"),
         method_budgets=lambda wildcards: config[wildcards.dataset]["convergence"].get(
             "method_budgets"
         ),
