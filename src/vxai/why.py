@@ -75,17 +75,11 @@ def _settings(dataset_config, method):
 
 
 def profile_config(base, profile):
-    """Per dataset, the settings of a run of `base` (config.yaml) with the --configfile
-    `profile`: the profile's methods replace the base's where it sets replace_methods, and
-    update them otherwise, as the workflow merges them."""
-    merged = {}
-    for dataset in FEATURES:
-        ours, theirs = base.get(dataset) or {}, profile.get(dataset) or {}
-        methods = {} if theirs.get("replace_methods") else dict(ours.get("methods") or {})
-        for method, params in (theirs.get("methods") or {}).items():
-            methods[method] = {**(methods.get(method) or {}), **(params or {})}
-        merged[dataset] = {**ours, **theirs, "methods": methods}
-    return merged
+    """The settings of a run of `base` (config.yaml) with the --configfile `profile`, as the
+    workflow merges them (vxai.configs)."""
+    from vxai.configs import merge_configs
+
+    return merge_configs(base, profile)
 
 
 def conventions_that_differ(default, course, dataset, method, origins):

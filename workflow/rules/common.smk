@@ -1,4 +1,3 @@
-import copy
 import os
 import shutil
 import sys
@@ -6,7 +5,7 @@ from pathlib import Path
 
 import yaml
 from snakemake.exceptions import WorkflowError
-from snakemake.utils import update_config, validate
+from snakemake.utils import validate
 
 REPO = Path(workflow.basedir).parent
 TEMPLATES = REPO / "report"
@@ -23,6 +22,7 @@ FIGURES = {
 sys.path.insert(0, str(REPO / "src"))
 os.environ.update(PYTHONPATH=str(REPO / "src"))
 
+from vxai.configs import replaced_methods
 from vxai.data import TITLES
 from vxai.dependencies import library_files
 from vxai.errors import UserError
@@ -42,20 +42,13 @@ from vxai.runtime import derive_seed
 def select_methods():
     """With `replace_methods: true`, the `methods:` section of a dataset in a --configfile
     selects the methods: it replaces the list of config.yaml instead of extending it key by
-    key, as Snakemake merges config files."""
-    sections = [
+    key, as Snakemake merges config files (vxai.configs)."""
+    profiles = [
         yaml.safe_load(Path(path).read_text()) or {}
         for path in workflow.overwrite_configfiles
     ]
     for dataset in ("mnist1d", "hmt"):
-        # the last replacing file's methods, extended by the files after it
-        selected = None
-        for override in sections:
-            section = override.get(dataset) or {}
-            if section.get("replace_methods") and "methods" in section:
-                selected = copy.deepcopy(section["methods"])
-            elif selected is not None and section.get("methods"):
-                update_config(selected, section["methods"])
+        selected = replaced_methods(profiles, dataset)
         if selected is not None:
             config[dataset]["methods"] = selected
 

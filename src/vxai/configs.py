@@ -1,0 +1,44 @@
+"""How config files combine: config.yaml, then each --configfile on top of it, key by key (as
+Snakemake merges them), except that a dataset's `methods:` section in a file that sets
+`replace_methods: true` replaces the methods instead of extending them."""
+
+import copy
+from collections.abc import Mapping
+
+
+def deep_update(target, source):
+    """Update the nested dict `target` with `source` key by key (mappings merge, anything
+    else replaces), as snakemake.utils.update_config does."""
+    for key, value in source.items():
+        if isinstance(value, Mapping) and isinstance(target.get(key), Mapping):
+            deep_update(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)
+    return target
+
+
+def replaced_methods(profiles, dataset):
+    """The `methods:` of `dataset` after the --configfile `profiles` (in order) where one of
+    them replaces the list: the last replacing file's methods, extended by the files after
+    it; None where none replaces it."""
+    selected = None
+    for profile in profiles:
+        section = (profile or {}).get(dataset) or {}
+        if section.get("replace_methods") and "methods" in section:
+            selected = copy.deepcopy(section["methods"] or {})
+        elif selected is not None and section.get("methods"):
+            deep_update(selected, section["methods"])
+    return selected
+
+
+def merge_configs(base, *profiles):
+    """The config of a run of `base` (config.yaml) with the --configfile `profiles`."""
+    merged = copy.deepcopy(base)
+    for profile in profiles:
+        deep_update(merged, profile or {})
+    for dataset, section in merged.items():
+        if isinstance(section, dict):
+            selected = replaced_methods(profiles, dataset)
+            if selected is not None:
+                section["methods"] = selected
+    return merged

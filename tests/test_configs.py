@@ -1,0 +1,38 @@
+"""Config files combine as the workflow combines them: key by key, except methods sections
+that a file replaces."""
+
+import yaml
+
+from vxai.configs import merge_configs, replaced_methods
+
+from conftest import REPO
+
+
+def test_profiles_merge_key_by_key_and_methods_are_replaced_only_where_asked():
+    base = {"seed": 1, "hmt": {"curves": {"step": 0.1, "samples": 64},
+                               "methods": {"rise": {"masks": 500, "cells": 7}, "gradcam": {}}},
+            "mnist1d": {"methods": {"gradcam": {"layer": None}, "rise": {"masks": 50}}}}
+    paper = {"hmt": {"curves": {"samples": None}, "methods": {"rise": {"masks": 8000}}}}
+    smoke = {"mnist1d": {"replace_methods": True, "methods": {"gradcam": {"score": "logit"}}}}
+    later = {"mnist1d": {"methods": {"gradcam": {"layer": "conv1d_2"}, "cam": {}}}}
+    merged = merge_configs(base, paper, smoke, later)
+    assert merged["hmt"]["curves"] == {"step": 0.1, "samples": None}  # deep, not shallow
+    assert merged["hmt"]["methods"] == {"rise": {"masks": 8000, "cells": 7}, "gradcam": {}}
+    assert merged["mnist1d"]["methods"] == {"gradcam": {"score": "logit", "layer": "conv1d_2"},
+                                            "cam": {}}
+    assert merged["seed"] == 1 and base["hmt"]["methods"]["rise"]["masks"] == 500  # no aliasing
+    assert replaced_methods([paper], "hmt") is None
+
+
+def test_the_shipped_profiles_merge_onto_the_default():
+    base = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    for name in ("smoke", "course", "paper"):
+        profile = yaml.safe_load((REPO / "config" / f"{name}.yaml").read_text())
+        merged = merge_configs(base, profile)
+        for dataset in ("mnist1d", "hmt"):
+            expected = (profile.get(dataset) or {}).get("methods") \
+                if (profile.get(dataset) or {}).get("replace_methods") else None
+            if expected is not None:
+                assert list(merged[dataset]["methods"]) == list(expected)
+            assert merged[dataset]["keep_fraction"] == (profile.get(dataset) or {}).get(
+                "keep_fraction", base[dataset]["keep_fraction"])
