@@ -220,3 +220,16 @@ def test_a_reference_missing_from_the_bibliography_stops_naming_the_method(tmp_p
             bibliography(bib, ["kernelshap", "toy_magnitude"])
     finally:
         specs.cache_clear()
+
+
+def test_every_method_is_its_own_module():
+    from collections import Counter
+
+    from vxai.methods.registry import specs
+
+    modules = Counter(found.module for found in specs().values() if found.family != "baseline")
+    shared = [module for module, count in modules.items() if count > 1]
+    assert not shared, f"one module per method (baselines may share one): {shared}"
+    for found in specs().values():
+        if found.family != "baseline":
+            assert found.path.stem == found.name, f"{found.name} lives in {found.path.name}"
