@@ -18,7 +18,7 @@ import yaml
 
 from vxai.data import TITLES
 from vxai.io import atomic_path, file_sha256
-from vxai.methods.registry import ordered, spec
+from vxai.methods.registry import diagnostic_columns, ordered, spec
 from vxai.metrics.agreement import METRICS, disagreement_sentence, random_beats_most
 from vxai.metrics.agreement import name as metric_name
 from vxai.references import bibliography, read_bibtex_text
@@ -178,7 +178,8 @@ def _dataset_section(name, files, methods, folder, html_folder):
 
 
 TEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-               "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}"}
+               "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}",
+               "|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}"}
 
 
 def tex_escape(value):
@@ -236,6 +237,29 @@ def metrics_agreement(ranks_path, agreement_path, config):
             "flagged": [metric_name(m) for m in random_beats_most(part)],
         }
     return found
+
+
+DIAGNOSTIC_FORMATS = {"error": lambda v: f"{v:.2e}", "share": lambda v: f"{100 * v:.1f} %",
+                      "count": lambda v: f"{v:.1f}", "number": lambda v: f"{v:.3f}"}
+
+
+def self_checks(rows, methods):
+    """The self-check columns the configured `methods` declare (name people read), a note per
+    method on what each measures, and the summary `rows` that have one, with formatted
+    cells (empty where a method has no such check)."""
+    columns = diagnostic_columns(methods)
+    notes = [f"{spec(m).display}: {what} ({title})" for m in ordered(methods)
+             for title, _, what in (spec(m).diagnostics or {}).values()]
+    shown = []
+    for row in rows:
+        values = [row.get(column) for column in columns]
+        if any(v is not None and v == v for v in values):
+            cells = ["" if v is None or v != v else DIAGNOSTIC_FORMATS[fmt](v)
+                     for v, (_, fmt, _) in zip(values, columns.values())]
+            shown.append({"dataset": row["dataset"], "method": row["method"], "key": row["key"],
+                          "cells": cells})
+    return {"titles": [title for title, _, _ in columns.values()], "notes": notes,
+            "rows": shown}
 
 
 def trust(files, datasets):
@@ -304,6 +328,9 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         "win_rates": win_rates,
         "agreement": agreement,
         "trust": trust(files, datasets),
+        "self_checks": self_checks(
+            [r for r in faithfulness.to_dict("records") if r["subset"] == "all"],
+            {m for d in datasets for m in config[d]["methods"]}),
         "critical_plot": embed_image(files["critical_plot"]),
         "critical_plot_path": os.path.relpath(files["critical_plot"], folder),
         "agreement_plot": embed_image(files["agreement_plot"]),

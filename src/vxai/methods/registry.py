@@ -39,7 +39,8 @@ RANDOM_MAP = "random_map"
 # set per dataset (batch_size) or per job (seed), never per method
 SHARED_PARAMETERS = ("batch_size", "seed")
 REQUIRED = ("family", "display", "gap", "how", "reference")
-OPTIONAL = ("budget", "bibtex", "stochastic")
+OPTIONAL = ("budget", "bibtex", "stochastic", "diagnostics")
+DIAGNOSTIC_FORMATS = ("error", "share", "count", "number")
 
 _CLASSES = {}
 
@@ -50,8 +51,10 @@ def register(name, **registration):
     (a BibTeX key of report/references.bib, or of `bibtex`; None only for baselines),
     optionally budget (the parameter that sets its number of forward passes), stochastic
     (True when its maps depend on the seed: they are explained again under a second seed
-    and scored for reproducibility) and bibtex (the entry, for methods outside this
-    package). All values must be literals: they are
+    and scored for reproducibility), bibtex (the entry, when report/references.bib lacks
+    it) and diagnostics ({per-sample column the method stores: [name people read, format
+    (error, share, count or number), what it measures]}: the appendix's self-checks).
+    All values must be literals: they are
     read from the source without running it."""
 
     def add(cls):
@@ -80,6 +83,7 @@ class MethodSpec:
     budget: str | None = None
     bibtex: str | None = None
     stochastic: bool = False
+    diagnostics: dict | None = None  # {column: (name, format, what it measures)}
 
     @property
     def family_title(self):
@@ -181,6 +185,12 @@ def _spec(module, path, node, call, classes):
         raise UserError(f"{where}: method '{name}': parameter_schema must give a schema for "
                         f"each parameter whose default is None, and only for its parameters "
                         f"({', '.join(params)}); check {', '.join(bad)}")
+    diagnostics = values.get("diagnostics") or {}
+    if not isinstance(diagnostics, dict) or not all(
+            isinstance(v, (list, tuple)) and len(v) == 3 and v[1] in DIAGNOSTIC_FORMATS
+            for v in diagnostics.values()):
+        raise UserError(f"{where}: 'diagnostics' of '{name}' must map each column to [name, "
+                        f"format ({', '.join(DIAGNOSTIC_FORMATS)}), what it measures]")
     if not isinstance(values.get("stochastic", False), bool):
         raise UserError(f"{where}: 'stochastic' of '{name}' must be True or False")
     if values.get("budget") not in (None, *params):
@@ -258,6 +268,16 @@ def get_method(name):
 def display(name):
     """The name people read for method `name` (for example "Grad-CAM++")."""
     return spec(name).display
+
+
+def diagnostic_columns(names=None):
+    """{column: (name people read, format, what it measures)} of the self-check columns the
+    methods `names` (default: every method) declare, in the registry's order."""
+    found = {}
+    for name in ordered(names) if names is not None else specs():
+        for column, (title, fmt, what) in (spec(name).diagnostics or {}).items():
+            found.setdefault(column, (title, fmt, what))
+    return found
 
 
 def ordered(names):

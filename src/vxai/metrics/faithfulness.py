@@ -28,9 +28,6 @@ METRIC = {
 }
 
 VARIANTS = ("", "_exact", "_soft")
-# method self-checks, per-sample extras averaged where a method stores them
-DIAGNOSTICS = ("completeness_error", "efficiency_error", "counterfactual_success", "edit_size",
-               "area_error")
 
 
 def keep_mask(maps, k):
@@ -142,6 +139,7 @@ def summarize(scores, seed=0):
     """One row: every registered metric's summary (by default the mean of its columns, with
     intervals over the samples that have them where it declares `interval`), the share of
     samples whose map is constant (unexplained) and the means of the methods' diagnostics."""
+    from vxai.methods.registry import diagnostic_columns
     from vxai.metrics.registry import metric_specs
 
     row = {"n": len(scores)}
@@ -149,7 +147,7 @@ def summarize(scores, seed=0):
                               if "unexplained" in scores and len(scores) else float("nan"))
     for spec in metric_specs():
         row |= spec.summary(scores, seed)
-    row |= mean_summary(DIAGNOSTICS, interval=False)(scores, seed)
+    row |= mean_summary(diagnostic_columns(), interval=False)(scores, seed)
     return row
 
 

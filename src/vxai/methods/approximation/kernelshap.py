@@ -32,6 +32,13 @@ def _all_coalitions(n_segments):
         "values sum to f(x) - f(baseline)."
     ),
     reference="lundberg2017shap",
+    diagnostics={
+        "efficiency_error": [
+            "efficiency error",
+            "error",
+            "mean |sum of the segment values - (p(x) - p(baseline))|",
+        ],
+    },
 )
 class KernelSHAP(SurrogateExplainer):
     """KernelSHAP (Lundberg and Lee 2017). With 2^M - 2 <= `samples` every coalition is

@@ -24,6 +24,13 @@ from vxai.models.graph import logits_tensor
         "upsampled to the input and summed (as pytorch-grad-cam's FullGrad)."
     ),
     reference="srinivas2019fullgrad",
+    diagnostics={
+        "completeness_error": [
+            "completeness error",
+            "error",
+            "mean |S(x) - (input part + every bias part)|, before post-processing",
+        ],
+    },
 )
 class FullGrad(Explainer):
     """FullGrad (Srinivas and Fleuret 2019). For a ReLU network without normalization

@@ -18,6 +18,13 @@ from vxai.methods.registry import register
         "the score difference up to the stored completeness error."
     ),
     reference="sundararajan2017ig",
+    diagnostics={
+        "completeness_error": [
+            "completeness error",
+            "error",
+            "mean |sum of the map - (S(x) - S(baseline))|",
+        ],
+    },
 )
 class IntegratedGradients(GradientExplainer):
     """Integrated Gradients (Sundararajan et al. 2017) on the class logit, trapezoidal rule

@@ -23,6 +23,18 @@ from vxai.models.loading import compiled_forward
         "size of the change."
     ),
     reference="wachter2017counterfactual",
+    diagnostics={
+        "counterfactual_success": [
+            "counterfactual success",
+            "share",
+            "share of samples whose search reached the other class",
+        ],
+        "edit_size": [
+            "edit size",
+            "count",
+            "mean number of changed input values",
+        ],
+    },
 )
 class Counterfactual(Explainer):
     """A gradient search in the style of Wachter et al. (2017) with an elastic-net distance:

@@ -49,6 +49,18 @@ def _uncells(cells, spatial, cell_size):
         "replaced cells, earlier edits brighter."
     ),
     reference="goyal2019counterfactual",
+    diagnostics={
+        "counterfactual_success": [
+            "counterfactual success",
+            "share",
+            "share of samples whose search reached the other class",
+        ],
+        "edit_size": [
+            "edit size",
+            "count",
+            "mean number of swapped feature-map cells",
+        ],
+    },
 )
 class CounterfactualVisualExplanation(Explainer):
     """Counterfactual visual explanations (Goyal et al. 2019): the fewest swaps of spatial

@@ -40,6 +40,18 @@ def penultimate_features(model):
         "gives that class the configured probability; the map is how much each value moved."
     ),
     reference="hoeltgen2021deduce",
+    diagnostics={
+        "counterfactual_success": [
+            "counterfactual success",
+            "share",
+            "share of samples that reached the configured confidence",
+        ],
+        "edit_size": [
+            "edit size",
+            "count",
+            "mean number of changed input values",
+        ],
+    },
 )
 class DeDUCE(Explainer):
     """DeDUCE-style counterfactuals (Hoeltgen et al. 2021). `fit` fits one Gaussian per

@@ -52,6 +52,16 @@ def blur_pyramid(x, levels, max_blur):
         "ranking penalty that forces the area; the map is the sum of the masks."
     ),
     reference="fong2019extremal",
+    diagnostics={
+        "area_error": [
+            "area error",
+            "number",
+            (
+                "mean over samples of the largest gap between a mask's area (share of positions "
+                "at or above 0.5) and its target"
+            ),
+        ],
+    },
 )
 class ExtremalPerturbation(Explainer):
     """Extremal perturbations, preservation game. Mask parameters on a grid of points
