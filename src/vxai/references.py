@@ -7,16 +7,23 @@ from vxai.errors import UserError
 from vxai.methods.registry import ordered, spec
 
 
+FIELD = re.compile(r"(\w+)\s*=\s*\{((?:[^{}]|\{(?:[^{}]|\{[^{}]*\})*\})*)\}")
+
+
 def read_bibtex_text(text):
-    """{key: "Authors (year). Title. Venue."} from BibTeX text of simple entries."""
+    """{key: "Authors (year). Title. Venue."} from BibTeX text: entries on one line or many,
+    fields in braces (up to two levels of nested braces)."""
     entries = {}
-    for key, body in re.findall(r"@\w+\{([^,]+),(.*?)\n\}", text, re.S):
-        fields = {k.lower(): re.sub(r"[{}]", "", v).strip()
-                  for k, v in re.findall(r"(\w+)\s*=\s*\{(.*?)\},?\s*$", body, re.M)}
+    for entry in re.split(r"(?m)^\s*(?=@)|(?<=\})\s*(?=@)", text):
+        found = re.match(r"\s*@\w+\s*\{\s*([^,\s]+)\s*,(.*)\}\s*$", entry, re.S)
+        if not found:
+            continue
+        key, body = found.groups()
+        fields = {k.lower(): re.sub(r"[{}]", "", v).strip() for k, v in FIELD.findall(body)}
         authors = fields.get("author", "").split(" and ")
         names = authors[0].split(",")[0] + (" et al." if len(authors) > 1 else "")
         venue = fields.get("booktitle") or fields.get("journal", "")
-        entries[key.strip()] = f"{names} ({fields.get('year', '')}). {fields.get('title', '')}. {venue}."
+        entries[key] = f"{names} ({fields.get('year', '')}). {fields.get('title', '')}. {venue}."
     return entries
 
 
