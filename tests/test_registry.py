@@ -233,3 +233,14 @@ def test_every_method_is_its_own_module():
     for found in specs().values():
         if found.family != "baseline":
             assert found.path.stem == found.name, f"{found.name} lives in {found.path.name}"
+
+
+def test_bibtex_entries_parse_on_one_line_and_with_nested_braces():
+    from vxai.references import read_bibtex_text
+
+    text = ("@misc{doe2026magnitude, title={Input magnitude}, author={Doe, Jane}, year={2026}}\n"
+            "@inproceedings{roe2025, title = {A {CNN} study},\n  author = {Roe, Fran{\\c{c}}ois"
+            " and Poe, Al},\n  booktitle = {Proc. X},\n  year = {2025}\n}\n")
+    assert read_bibtex_text(text) == {
+        "doe2026magnitude": "Doe (2026). Input magnitude. .",
+        "roe2025": "Roe et al. (2025). A CNN study. Proc. X."}
