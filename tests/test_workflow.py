@@ -128,6 +128,41 @@ def test_smoke_run_scores_reproducibility_beside_every_method(smoke_run):
     assert html.count('<table class="budgets"') == 2
 
 
+def test_smoke_run_ranks_the_methods_and_checks_the_metrics(smoke_run):
+    import numpy as np
+    import pandas as pd
+
+    workdir, _, _ = smoke_run
+    summary = workdir / "results" / "summary"
+    pairs = pd.read_csv(summary / "paired_tests.csv")
+    ranks = pd.read_csv(summary / "criterion_ranks.csv")
+    checks = pd.read_csv(summary / "metric_checks.csv")
+    critical = pd.read_csv(summary / "critical_difference.csv")
+    comparison = pd.read_csv(summary / "method_comparison.csv").query("subset == 'all'")
+    for dataset in ("mnist1d", "hmt"):
+        against = pairs.query("dataset == @dataset and method_a == 'gradcam' and "
+                              "method_b == 'random_map' and metric == 'drop_pct'")
+        assert len(against) == 1
+        assert np.isfinite(against[["difference", "difference_lo", "difference_hi", "p",
+                                    "p_holm"]].to_numpy()).all()
+        assert against["verdict"].item() in ("better", "not different", "worse")
+        mine = ranks.query("dataset == @dataset and method == 'gradcam'")
+        assert {"faithfulness", "robustness", "complexity"} <= set(mine["criterion"])
+        assert np.isfinite(mine[["mean_rank", "place", "place_lo", "place_hi"]].to_numpy()).all()
+        assert (mine["place_lo"] <= mine["place"]).all() and (mine["place"] <= mine["place_hi"]).all()
+        assert np.isfinite(checks.query("dataset == @dataset")["reliability"]).any()
+        assert (critical.query("dataset == @dataset")["cd"] > 0).all()
+        row = comparison.query("dataset == @dataset and method_a == 'gradcam' and "
+                               "method_b == 'random_map'")
+        assert np.isfinite(row["drop_pct_difference"]).all()
+    assert checks.query("dataset == 'mnist1d'")["ground_truth"].isin(["passes", "fails"]).any()
+    assert checks.query("dataset == 'hmt'")["ground_truth"].isna().all()
+    html = (workdir / "results" / "report" / "appendix.html").read_text()
+    assert html.count('<ul class="trust-sentences"') == 2
+    assert 'alt="Critical-difference diagrams"' in html
+    assert "There is no ground truth for the maps on this dataset" in html
+
+
 BROWSER_PROBE = """<script>
 window.__errors = [];
 window.addEventListener("error", e => window.__errors.push(String(e.message || e.target.src || e.target.href).slice(0, 200)), true);
