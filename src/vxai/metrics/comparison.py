@@ -45,12 +45,13 @@ def holm(p_values):
     return adjusted
 
 
-def paired_difference(a, b, rng, n_boot=1000, level=0.95):
-    """(mean of a - b, interval low, high, Wilcoxon p) over paired samples."""
+def paired_difference(a, b, draws, level=0.95):
+    """(mean of a - b, interval low, high, Wilcoxon p) over paired samples; `draws` is a
+    (bootstrap replicates x n) array of resampled positions."""
     d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
     if len(d) == 0:
         return np.nan, np.nan, np.nan, np.nan
-    means = d[rng.integers(0, len(d), size=(n_boot, len(d)))].mean(axis=1)
+    means = d[draws].mean(axis=1)
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(means, [tail, 100 - tail])
     p = 1.0 if not np.any(d) else float(wilcoxon(d, zero_method="wilcox").pvalue)
@@ -69,12 +70,16 @@ def paired_tests(tables, seed=0, n_boot=1000):
         if matrix is None:
             continue
         rng = np.random.default_rng(seed)
+        draws = {}  # the pairs of equal n share their bootstrap draws
         start = len(rows)
         methods = list(matrix.columns)
         for i, a in enumerate(methods):
             for b in methods[i + 1:]:
                 both = matrix[[a, b]].dropna()
-                difference, low, high, p = paired_difference(both[a], both[b], rng, n_boot)
+                n = len(both)
+                if n not in draws:
+                    draws[n] = rng.integers(0, max(n, 1), size=(n_boot, n))
+                difference, low, high, p = paired_difference(both[a], both[b], draws[n])
                 rows.append({"metric": column, "method_a": a, "method_b": b, "n": len(both),
                              "difference": difference, "difference_lo": low,
                              "difference_hi": high, "p": p})
