@@ -350,9 +350,9 @@ def render_appendix(files, config, datasets, html_output, tex_output, bib_output
     paths: html_template, latex_template, references (BibTeX), faithfulness, comparison,
     faithfulness_plot, ranks, agreement, agreement_plot (metric_ranks.csv,
     metric_agreement.csv and .png), paired, criteria, critical, critical_plot, checks (the
-    summary's paired tests, criterion ranks, critical differences and metric checks), manifest, benchmarks ({job: benchmark file}) and, per dataset under
-    datasets: metrics, info, ranked, confusion, tables (listed for download),
-    evaluation_figures and figures ({name: PNG}), sanity ({method: table}),
+    summary's paired tests, criterion ranks, critical differences and metric checks),
+    manifest, benchmarks ({job: benchmark file}) and, per dataset under datasets: metrics,
+    info, ranked, confusion, tables (listed for download), evaluation_figures and figures ({name: PNG}), sanity ({method: table}),
     explain_benchmarks ({method: [files]}) and train_benchmark (or None)."""
     bibtex = bibliography(files["references"], {m for d in datasets for m in config[d]["methods"]})
     context = appendix_context(files, config, datasets, Path(tex_output).parent,

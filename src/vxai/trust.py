@@ -45,7 +45,8 @@ def criterion_sentences(ranks):
         best[criterion] = part.iloc[0]["method"]
         top = [f"{spec(r.method).display} ({_place(r)})" for r in part.head(3).itertuples()]
         metrics = int(part.iloc[0]["metrics"])
-        sentences.append(f"{criterion.capitalize()} ({metrics} metric{'s' if metrics > 1 else ''}, up to "
+        plural = "s" if metrics > 1 else ""
+        sentences.append(f"{criterion.capitalize()} ({metrics} metric{plural}, up to "
                          f"{part.iloc[0]['samples']:g} samples): {_listed(top)} rank highest.")
     winners = set(best.values())
     if len(winners) == 1 and len(best) > 1:
@@ -107,9 +108,10 @@ def check_sentences(checks, has_ground_truth):
     reliable = checks.dropna(subset=["reliability"]).sort_values("reliability", kind="stable")
     if len(reliable) >= 2:
         high, low = reliable.iloc[-1], reliable.iloc[0]
-        sentences.append(f"Ranked by Krippendorff's alpha over samples, {metric_name(high['metric'])} "
-                         f"orders the methods most consistently (alpha {high['reliability']:.2f}), "
-                         f"{metric_name(low['metric'])} least (alpha {low['reliability']:.2f}).")
+        sentences.append(f"Ranked by Krippendorff's alpha over samples, "
+                         f"{metric_name(high['metric'])} orders the methods most consistently "
+                         f"(alpha {high['reliability']:.2f}), {metric_name(low['metric'])} least "
+                         f"(alpha {low['reliability']:.2f}).")
     return sentences
 
 
