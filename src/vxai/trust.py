@@ -46,8 +46,9 @@ def criterion_sentences(ranks):
         top = [f"{spec(r.method).display} ({_place(r)})" for r in part.head(3).itertuples()]
         metrics = int(part.iloc[0]["metrics"])
         plural = "s" if metrics > 1 else ""
-        sentences.append(f"{criterion.capitalize()} ({metrics} metric{plural}, up to "
-                         f"{part.iloc[0]['samples']:g} samples): {_listed(top)} rank highest.")
+        samples = int(part.iloc[0]["samples"])
+        sentences.append(f"{criterion.capitalize()} ({metrics} metric{plural}, up to {samples} "
+                         f"sample{'s' if samples > 1 else ''}): {_listed(top)} rank highest.")
     winners = set(best.values())
     if len(winners) == 1 and len(best) > 1:
         sentences.append(f"Every criterion ranks {spec(winners.pop()).display} first.")

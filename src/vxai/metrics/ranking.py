@@ -64,7 +64,8 @@ def criterion_ranks(tables, seed=0, n_boot=200):
             boot = np.mean([r.to_numpy()[rng.integers(0, len(r), len(r))].mean(axis=0)
                             for r in ranked.values()], axis=0)
             places[draw] = rankdata(boot, method="average")
-        low, high = np.percentile(places, [2.5, 97.5], axis=0)
+        low = np.percentile(places, 2.5, axis=0, method="lower")  # places the draws took
+        high = np.percentile(places, 97.5, axis=0, method="higher")
         place = rankdata(mean, method="average")
         samples = max(len(r) for r in ranked.values())
         for i, method in enumerate(methods):
