@@ -54,8 +54,18 @@ def paired_difference(a, b, draws, level=0.95):
     means = d[draws].mean(axis=1)
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(means, [tail, 100 - tail])
-    p = 1.0 if not np.any(d) else float(wilcoxon(d, zero_method="wilcox").pvalue)
-    return float(d.mean()), float(low), float(high), p
+    return float(d.mean()), float(low), float(high), wilcoxon_p(d)
+
+
+def wilcoxon_p(d):
+    """Two-sided Wilcoxon signed-rank p of paired differences `d`: exact for up to 50
+    distinct nonzero differences, else the normal approximation with the tie correction
+    (scipy would fall back to a slow permutation test where differences tie or are zero)."""
+    nonzero = d[d != 0]
+    if len(nonzero) == 0:
+        return 1.0
+    exact = len(nonzero) == len(d) <= 50 and len(np.unique(np.abs(nonzero))) == len(nonzero)
+    return float(wilcoxon(d, zero_method="wilcox", method="exact" if exact else "approx").pvalue)
 
 
 def paired_tests(tables, seed=0, n_boot=1000):
