@@ -10,7 +10,9 @@ from vxai.models.recipes import import_pretrained  # noqa: E402
 with report_errors():
     import_pretrained(
         snakemake.wildcards.dataset,
+        snakemake.params.kind,
         snakemake.input.h5,
+        snakemake.input.data,
         snakemake.output.model,
         snakemake.output.info,
     )

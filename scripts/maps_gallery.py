@@ -8,11 +8,9 @@ from vxai.figures import maps_gallery  # noqa: E402
 
 with report_errors():
     maps_gallery(
-        snakemake.wildcards.dataset,
         data=snakemake.input.data,
         predictions=snakemake.input.predictions,
         maps=dict(snakemake.params.maps),
         test_samples=snakemake.params.test_samples,
-        input_size=snakemake.params.input_size,
         output=snakemake.output[0],
     )

@@ -9,7 +9,6 @@ from vxai.figures import misclassified_figure  # noqa: E402
 
 with report_errors():
     misclassified_figure(
-        snakemake.wildcards.dataset,
         data=snakemake.input.data,
         model_path=snakemake.input.model,
         predictions=snakemake.input.predictions,

@@ -10,6 +10,7 @@ from vxai.models.recipes import train_for_dataset  # noqa: E402
 with report_errors():
     train_for_dataset(
         snakemake.wildcards.dataset,
+        snakemake.params.kind,
         snakemake.input.data,
         dict(snakemake.params.train),
         snakemake.params.input_size,

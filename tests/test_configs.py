@@ -36,3 +36,26 @@ def test_the_shipped_profiles_merge_onto_the_default():
                 assert list(merged[dataset]["methods"]) == list(expected)
             assert merged[dataset]["keep_fraction"] == (profile.get(dataset) or {}).get(
                 "keep_fraction", base[dataset]["keep_fraction"])
+
+
+def test_an_own_dataset_starts_from_the_built_in_of_its_kind():
+    from vxai.configs import resolve_dataset
+
+    base = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    base["datasets"] = {
+        "digits": {"kind": "images", "source": "d", "model_file": "d.keras",
+                   "curves": {"samples": 4}, "methods": {"gradcam": {}}},
+        "waves": {"kind": "signals", "source": "w.npz"},
+    }
+    digits = resolve_dataset(base, "digits")
+    assert digits["curves"] == {**base["hmt"]["curves"], "samples": 4}  # key by key
+    assert digits["road"] == base["hmt"]["road"] and digits["methods"] == {"gradcam": {}}
+    assert digits["model"] == "pretrained" and digits["input_size"] is None
+    assert "url" not in digits and "test_per_class" not in digits  # HMT's own data settings
+    waves = resolve_dataset(base, "waves")
+    assert waves["methods"] == base["mnist1d"]["methods"]  # no methods: the built-in's
+    assert waves["keep_fraction"] == base["mnist1d"]["keep_fraction"]
+    assert waves["model"] == "train" and "generate" not in waves
+    assert base["datasets"]["digits"]["curves"] == {"samples": 4}  # no aliasing
+    waves["road"]["noise"] = 1.0
+    assert base["mnist1d"]["road"]["noise"] != 1.0

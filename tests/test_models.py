@@ -49,7 +49,7 @@ def test_shape_check_rejects_a_model_for_the_other_dataset():
     from vxai.models.loading import check_shapes
 
     with pytest.raises(UserError, match="1-D inputs|2-D inputs"):
-        check_shapes(mnist1d_cnn(), "m.keras", rank=2, channels=3, n_classes=8)
+        check_shapes(mnist1d_cnn(), "m.keras", rank=2, channels=(3,), n_classes=8)
 
 
 @pytest.mark.realdata
@@ -61,9 +61,12 @@ def test_imported_course_model_scores_414_of_496(tmp_path, real_hmt):
 
     h5 = shared("models", "HMT.h5")
     assert file_sha256(h5) == "3ce84002babdcd93ce1825f4b896ec94f3d76acf20fa23d65c8c810be80e9f26"
-    import_pretrained("hmt", h5, tmp_path / "hmt.keras", tmp_path / "hmt_info.json")
-    model = load_model(tmp_path / "hmt.keras")
     arrays, _ = real_hmt
+    data = tmp_path / "hmt.npz"
+    np.savez(data, x_test=arrays["x_test"][:2], class_names=arrays["class_names"])
+    import_pretrained("hmt", "images", h5, data, tmp_path / "hmt.keras",
+                      tmp_path / "hmt_info.json")
+    model = load_model(tmp_path / "hmt.keras")
     x = model_inputs(arrays["x_test"], model.input_shape)
     predicted = model.predict(x, batch_size=64, verbose=0).argmax(axis=1)
     assert int(np.sum(predicted == arrays["y_test"])) == 414
@@ -79,21 +82,26 @@ def test_imported_course_mnist1d_model_scores_877_of_1000(tmp_path):
     from vxai.models.loading import load_model
     from vxai.models.recipes import import_pretrained
 
-    h5 = shared("models", "MNIST1D.h5")
-    import_pretrained("mnist1d", h5, tmp_path / "mnist1d.keras", tmp_path / "mnist1d_info.json")
-    info = json.loads((tmp_path / "mnist1d_info.json").read_text())
-    assert info["origin"] == "imported" and info["input_shape"] == [40, 1]
     import yaml
 
-    from conftest import REPO
+    from conftest import REPO, synthetic_tile
 
+    h5 = shared("models", "MNIST1D.h5")
     data = generate(yaml.safe_load((REPO / "config" / "config.yaml").read_text())["mnist1d"]["generate"])
+    np.savez(tmp_path / "mnist1d.npz", x_test=data["x_test"], class_names=data["class_names"])
+    import_pretrained("mnist1d", "signals", h5, tmp_path / "mnist1d.npz",
+                      tmp_path / "mnist1d.keras", tmp_path / "mnist1d_info.json")
+    info = json.loads((tmp_path / "mnist1d_info.json").read_text())
+    assert info["origin"] == "imported" and info["input_shape"] == [40, 1]
     model = load_model(tmp_path / "mnist1d.keras")
     predicted = model.predict(data["x_test"][..., None], verbose=0).argmax(axis=1)
     assert int(np.sum(predicted == data["y_test"])) == 877
+    tiles = np.stack([synthetic_tile(label, 0) for label in range(8)])
+    np.savez(tmp_path / "hmt.npz", x_test=tiles, class_names=np.array(list("abcdefgh")))
     with pytest.raises(UserError, match=r"MNIST1D.h5' takes inputs of shape \(40, 1\), but "
-                                        r"this dataset needs 2-D inputs with 3 channel"):
-        import_pretrained("hmt", h5, tmp_path / "x.keras", tmp_path / "x.json")
+                                        r"this dataset needs 2-D inputs with 1 or 3 channel"):
+        import_pretrained("hmt", "images", h5, tmp_path / "hmt.npz", tmp_path / "x.keras",
+                          tmp_path / "x.json")
 
 
 def test_hmt_training_recipe_runs_and_records_history(tmp_path):
@@ -111,7 +119,7 @@ def test_hmt_training_recipe_runs_and_records_history(tmp_path):
                                            ("hmt.keras", "h.csv", "info.json"))
     train = {"epochs": 2, "batch_size": 8, "learning_rate": 0.01, "validation_split": 0.25,
              "weight_decay": 5e-4, "augment": {"shear": 0.1, "rotation_degrees": 15, "flip": True}}
-    train_for_dataset("hmt", tmp_path / "hmt.npz", train, 32, model_path, history_path, info_path)
+    train_for_dataset("hmt", "images", tmp_path / "hmt.npz", train, 32, model_path, history_path, info_path)
     import pandas as pd
 
     history = pd.read_csv(history_path)

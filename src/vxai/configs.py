@@ -42,3 +42,25 @@ def merge_configs(base, *profiles):
             if selected is not None:
                 section["methods"] = selected
     return merged
+
+
+# the built-in dataset whose settings an entry of `datasets:` of each kind starts from
+BUILT_IN = {"signals": "mnist1d", "images": "hmt"}
+# settings that describe the built-in data and model themselves, never inherited
+OWN_SETTINGS = {"kind", "source", "url", "md5", "test_per_class", "generate", "model",
+                "model_file", "input_size", "class_names", "replace_methods"}
+
+
+def resolve_dataset(config, name):
+    """The settings of the entry `name` of `datasets:`: the settings of the built-in dataset
+    of its kind (curves, ROAD, sanity, budgets, ...), updated key by key with the entry's own.
+    An entry that lists `methods` runs exactly those; without `model_file` its model is
+    trained with the built-in recipe of its kind."""
+    entry = config["datasets"][name]
+    base = {key: value for key, value in config[BUILT_IN[entry["kind"]]].items()
+            if key not in OWN_SETTINGS and not (key == "methods" and "methods" in entry)}
+    settings = deep_update(copy.deepcopy(base), entry)
+    settings.setdefault("model", "pretrained" if settings.get("model_file") else "train")
+    settings.setdefault("input_size", None)
+    settings.setdefault("class_names", None)
+    return settings

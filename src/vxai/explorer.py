@@ -19,7 +19,7 @@ import pandas as pd
 from PIL import Image
 from scipy.stats import rankdata
 
-from vxai.data import TITLES
+from vxai.data import title
 from vxai.data.inputs import load_maps, load_test_set, load_test_support
 from vxai.errors import UserError
 from vxai.metrics.faithfulness import keep_mask
@@ -100,9 +100,9 @@ def dataset_data(dataset, folder, *, data, predictions, maps, scores, keep_fract
         raise UserError(f"'{predictions}' does not list the test subset in order; delete it "
                         "and rerun")
     names = ordered(maps)
-    signal = x.ndim == 2
+    signal = x.ndim < 4  # signals (n, length[, channels]); images (n, height, width, channels)
     out = {
-        "key": dataset, "title": TITLES[dataset], "kind": "signal" if signal else "image",
+        "key": dataset, "title": title(dataset), "kind": "signal" if signal else "image",
         "classNames": [str(c) for c in class_names], "keepFraction": keep_fraction,
         "methods": [{"name": m, "display": display(m), "family": FAMILIES[spec(m).family]}
                     for m in names],
@@ -139,7 +139,8 @@ def dataset_data(dataset, folder, *, data, predictions, maps, scores, keep_fract
     out["rankCorrelation"] = [[round(float(r), 3) if b else None for r, b in zip(row, ok)]
                               for row, ok in zip(rho, both)]
     if signal:
-        out["inputs"] = np.round(x, 4).tolist()
+        # several channels are drawn as their mean
+        out["inputs"] = np.round(x if x.ndim == 2 else x.mean(axis=-1), 4).tolist()
         out["maps"] = [[m[i].tobytes().hex() for m in codes] for i in range(len(ids))]
         out["kept"] = [["".join("1" if k else "0" for k in m[i]) for m in kept]
                        for i in range(len(ids))]
@@ -151,7 +152,8 @@ def dataset_data(dataset, folder, *, data, predictions, maps, scores, keep_fract
         files = Path(folder) / dataset
         files.mkdir(parents=True)
         for i, tile in enumerate(x):
-            Image.fromarray(tile).save(files / f"{i}.jpg", format="JPEG", quality=85)
+            Image.fromarray(tile[..., 0] if tile.shape[-1] == 1 else tile).save(
+                files / f"{i}.jpg", format="JPEG", quality=85)
             save_webp(files / f"{i}.maps.webp", coloured(np.concatenate([c[i] for c in codes])))
             save_webp(files / f"{i}.kept.webp", removed_overlay(np.concatenate([k[i] for k in kept])))
     return out
@@ -173,7 +175,7 @@ def build_explorer(datasets, template, output):
         environment = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(template).parent),
                                          autoescape=True)
         page = environment.get_template(Path(template).name).render(
-            datasets={key: TITLES[key] for key in datasets}, colormap=colormap().tolist())
+            datasets={key: title(key) for key in datasets}, colormap=colormap().tolist())
         (tmp / "index.html").write_text(page)
         shutil.rmtree(output, ignore_errors=True)
         tmp.rename(output)

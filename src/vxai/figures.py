@@ -14,6 +14,13 @@ from vxai.io import save_figure
 from vxai.methods.registry import display, ordered
 
 
+def _templates(data, labels=slice(None)):
+    """MNIST-1D's digit template of each of `labels` (default: of every class), or None for
+    data without templates."""
+    with np.load(data, allow_pickle=False) as arrays:
+        return arrays["templates"][labels] if "templates" in arrays.files else None
+
+
 def evaluation_figure(figure, *, data, predictions, metrics, confusion_normalized, cases,
                       history, test_samples, output):
     """Draw `figure` (curves, roc, confusion or cases) from the evaluate rule's outputs;
@@ -34,10 +41,7 @@ def evaluation_figure(figure, *, data, predictions, metrics, confusion_normalize
             cases = pd.read_csv(cases)
             position = {tile_id: i for i, tile_id in enumerate(ids)}
             shown = [x[position[tile_id]] for tile_id in cases["id"]]
-            templates = None
-            if x.ndim == 2:
-                templates = load_arrays(data, ["templates"])["templates"]
-            fig = plots.cases_gallery(cases, shown, class_names, templates)
+            fig = plots.cases_gallery(cases, shown, class_names, _templates(data))
     save_figure(output, fig)
 
 
@@ -51,7 +55,7 @@ def gallery_samples(predictions):
     return picks
 
 
-def maps_gallery(dataset, *, data, predictions, maps, test_samples, input_size, output):
+def maps_gallery(*, data, predictions, maps, test_samples, output):
     """Every method's normalized map for one test sample per class, among the samples every
     method explains; `maps`: {method: its map shards}."""
     predictions = pd.read_csv(predictions)
@@ -61,19 +65,17 @@ def maps_gallery(dataset, *, data, predictions, maps, test_samples, input_size, 
     x, y, ids, class_names = load_test_set(data, test_samples)
     method_maps = {display(method): m["maps_normalized"][np.searchsorted(m["positions"], picks)]
                    for method, m in loaded.items()}
-    templates = None
-    if dataset == "mnist1d":
-        shown = [x[i] for i in picks]
-        templates = load_arrays(data, ["templates"])["templates"][y[picks]]
-    else:
-        shown = list(model_inputs(x[picks], (None, input_size, input_size, 3)))
+    shown = list(x[picks])
+    if x.ndim == 4:  # images, drawn at the size of their maps
+        map_shape = next(iter(method_maps.values())).shape[1:]
+        shown = list(model_inputs(x[picks], (None, *map_shape, x.shape[-1])))
     titles = [
         f"{class_names[y[i]]}\npred {class_names[predictions['predicted'][i]]}" for i in picks
     ]
-    save_figure(output, plots.maps_gallery(shown, titles, method_maps, templates))
+    save_figure(output, plots.maps_gallery(shown, titles, method_maps, _templates(data, y[picks])))
 
 
-def misclassified_figure(dataset, *, data, model_path, predictions, methods, samples, test_samples,
+def misclassified_figure(*, data, model_path, predictions, methods, samples, test_samples,
                          seed, output):
     """The most confidently misclassified test samples, each explained for the predicted and
     for the true class by every method in `methods` ({name: parameters})."""
@@ -97,14 +99,11 @@ def misclassified_figure(dataset, *, data, model_path, predictions, methods, sam
         method_maps[f"{label}\ntrue"] = normalize01(explainer.explain(shown, y[picks]).maps)
     titles = [f"true {class_names[y[i]]}\npred {class_names[predicted[k]]} "
               f"({predictions['confidence'][i]:.2f})" for k, i in enumerate(picks)]
-    templates = None
-    if dataset == "mnist1d":
-        templates = load_arrays(data, ["templates"])["templates"][y[picks]]
     if not len(picks):  # nothing misclassified: an empty figure that says so
         fig = plots.message_figure("no misclassified test samples")
     else:
-        fig = plots.maps_gallery(list(shown if dataset != "mnist1d" else x[picks]), titles,
-                                 method_maps, templates)
+        fig = plots.maps_gallery(list(shown if x.ndim == 4 else x[picks]), titles,
+                                 method_maps, _templates(data, y[picks]))
     save_figure(output, fig)
 
 

@@ -64,13 +64,25 @@ def confusion_heatmap(normalized):
     return fig
 
 
+def _is_signal(x):
+    return x.ndim == 1 or (x.ndim == 2 and x.shape[-1] == 1)
+
+
+def _show_image(ax, x):
+    """An RGB or grey image (values in [0, 1] or uint8)."""
+    x = np.clip(x, 0, 1) if x.dtype != np.uint8 else x
+    grey = x.shape[-1] == 1
+    ax.imshow(x[..., 0] if grey else x, cmap="gray" if grey else None,
+              vmin=0, vmax=1 if x.dtype != np.uint8 else 255)
+
+
 def _show_input(ax, x, title):
-    if x.ndim == 1 or (x.ndim == 2 and x.shape[-1] == 1):
+    if _is_signal(x):
         ax.plot(np.ravel(x), color="black", lw=1)
         ax.set_xlim(0, len(np.ravel(x)) - 1)
         ax.set_yticks([])
     else:
-        ax.imshow(np.clip(x, 0, 1) if x.dtype != np.uint8 else x)
+        _show_image(ax, x)
         ax.set_xticks([])
         ax.set_yticks([])
     ax.set_title(title, fontsize=7)
@@ -102,7 +114,7 @@ def maps_gallery(inputs, titles, method_maps, templates=None):
     n = len(inputs)
     rows = 1 + len(method_maps)
     fig, axes = plt.subplots(rows, n, figsize=(1.7 * n, 1.5 * rows), squeeze=False)
-    signal = inputs[0].ndim == 1 or inputs[0].shape[-1] == 1
+    signal = _is_signal(inputs[0])
     for col in range(n):
         _show_input(axes[0, col], inputs[col], titles[col])
         if signal and templates is not None:
@@ -118,7 +130,7 @@ def maps_gallery(inputs, titles, method_maps, templates=None):
                 ax.set_ylim(0, 1.05)
                 ax.set_yticks([])
             else:
-                ax.imshow(np.clip(inputs[col], 0, 1))
+                _show_image(ax, inputs[col])
                 ax.imshow(maps[col], cmap="jet", alpha=0.45, vmin=0, vmax=1)
                 ax.set_yticks([])
             ax.set_xticks([])

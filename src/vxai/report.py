@@ -16,7 +16,7 @@ import jinja2
 import pandas as pd
 import yaml
 
-from vxai.data import TITLES
+from vxai.data import dataset_order, title
 from vxai.io import atomic_path, file_sha256
 from vxai.methods.registry import diagnostic_columns, ordered, spec
 from vxai.metrics.agreement import METRICS, disagreement_sentence, random_beats_most
@@ -46,9 +46,9 @@ def gpu_names():
 
 
 def input_checksums(manifest, info_paths):
-    """SHA-256 of the tile manifest (which lists every tile's pixel hash) and of each model
-    file as recorded when it was imported or trained."""
-    sums = {str(manifest): file_sha256(manifest)}
+    """SHA-256 of the HMT tile manifest (which lists every tile's pixel hash; None without
+    HMT) and of each model file as recorded when it was imported or trained."""
+    sums = {str(manifest): file_sha256(manifest)} if manifest else {}
     for path in info_paths:
         info = json.loads(Path(path).read_text())
         if info.get("sha256"):
@@ -98,7 +98,7 @@ def _sanity_row(dataset, method, path, config):
     table = pd.read_csv(path)
     final = float(table["spearman_mean"].iloc[-1]) if len(table) else float("nan")
     threshold = config[dataset]["sanity"]["threshold"]
-    return {"dataset": TITLES[dataset], "method": spec(method).display, "key": method,
+    return {"dataset": title(dataset), "method": spec(method).display, "key": method,
             "steps": len(table),
             "first": float(table["spearman_mean"].iloc[0]) if len(table) else float("nan"),
             "final": final, "flagged": bool(final > threshold), "threshold": threshold}
@@ -163,7 +163,7 @@ def _dataset_section(name, files, methods, folder, html_folder):
     figures = {**files["evaluation_figures"], **files["figures"]}
     return {
         "name": name,
-        "title": TITLES[name],
+        "title": title(name),
         "metrics": metrics,
         "model": info,
         "figures": {key: embed_image(path) for key, path in figures.items()},
@@ -215,9 +215,9 @@ def _with_names(table):
     rank = {name: i for i, name in enumerate(ordered(table["method"].unique()))}
     table = table.assign(key=table["method"], dataset_key=table["dataset"]).sort_values(
         ["dataset", "method"], key=lambda column: column.map(
-            list(TITLES).index if column.name == "dataset" else rank), kind="stable")
+            dataset_order if column.name == "dataset" else rank), kind="stable")
     return table.assign(method=table["key"].map(lambda m: spec(m).display),
-                        dataset=table["dataset_key"].map(TITLES))
+                        dataset=table["dataset_key"].map(title))
 
 
 def metrics_agreement(ranks_path, agreement_path, config):
@@ -231,7 +231,7 @@ def metrics_agreement(ranks_path, agreement_path, config):
         table = part.pivot(index="method", columns="metric", values="rank")
         table = table[[m for m in METRICS if m in table]]
         table = table.reindex(index=names).set_axis([spec(m).display for m in names], axis=0)
-        found[TITLES[dataset]] = {
+        found[title(dataset)] = {
             "ranks": table.set_axis([metric_name(m) for m in table.columns], axis=1),
             "sentence": disagreement_sentence(taus.query("dataset == @dataset")),
             "flagged": [metric_name(m) for m in random_beats_most(part)],
@@ -271,7 +271,7 @@ def trust(files, datasets):
         part = {key: table[table["dataset"] == dataset].drop(columns="dataset")
                 for key, table in tables.items()}
         checks = part["checks"].dropna(axis=1, how="all")
-        found[TITLES[dataset]] = trust_section(part["criteria"], part["paired"], checks,
+        found[title(dataset)] = trust_section(part["criteria"], part["paired"], checks,
                                                has_ground_truth="ground_truth" in checks)
     return found
 
@@ -285,7 +285,7 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         names = ordered(config[dataset]["methods"])
         table = part.pivot(index="method_a", columns="method_b", values="a_lower")
         labels = [spec(m).display for m in names]
-        win_rates[TITLES[dataset]] = table.reindex(index=names, columns=names).set_axis(
+        win_rates[title(dataset)] = table.reindex(index=names, columns=names).set_axis(
             labels, axis=0).set_axis(labels, axis=1)
     references = read_bibtex_text(bibtex)
     agreement = metrics_agreement(files["ranks"], files["agreement"], config)
@@ -336,7 +336,7 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         "agreement_plot": embed_image(files["agreement_plot"]),
         "agreement_plot_path": os.path.relpath(files["agreement_plot"], folder),
         "sanity": _sanity_rows({d: files["datasets"][d]["sanity"] for d in datasets}, config),
-        "keep_fraction": {TITLES[d]: config[d]["keep_fraction"] for d in datasets},
+        "keep_fraction": {title(d): config[d]["keep_fraction"] for d in datasets},
         "provenance": provenance(config),
         "checksums": input_checksums(files["manifest"],
                                      [files["datasets"][d]["info"] for d in datasets]),

@@ -6,6 +6,7 @@ reproduce under a second seed, or some maps are constant."""
 from vxai.methods.registry import RANDOM_MAP
 from vxai.metrics.reproducibility import REPRODUCIBLE
 
+# what a map ranks, in words; "features" for your own datasets
 FEATURES = {"mnist1d": "points", "hmt": "pixels"}
 
 
@@ -62,7 +63,7 @@ def why_these_numbers(overall, keep_fractions):
         test_size = int(part["n"].max())
         for row in records:
             rows.append({**row, "random_drop_pct": baseline["drop_pct"] if baseline else None,
-                         "notes": notes(row, keep_fractions[dataset], FEATURES[dataset],
+                         "notes": notes(row, keep_fractions[dataset], FEATURES.get(dataset, "features"),
                                         baseline, test_size)})
     return rows
 

@@ -22,8 +22,8 @@ FIGURES = {
 sys.path.insert(0, str(REPO / "src"))
 os.environ.update(PYTHONPATH=str(REPO / "src"))
 
-from vxai.configs import replaced_methods
-from vxai.data import TITLES
+from vxai.configs import BUILT_IN, replaced_methods, resolve_dataset
+from vxai.data import title
 from vxai.dependencies import library_files
 from vxai.errors import UserError
 from vxai.methods.registry import (
@@ -47,10 +47,41 @@ def select_methods():
         yaml.safe_load(Path(path).read_text()) or {}
         for path in workflow.overwrite_configfiles
     ]
-    for dataset in ("mnist1d", "hmt"):
+    for dataset in BUILT_IN.values():
         selected = replaced_methods(profiles, dataset)
         if selected is not None:
             config[dataset]["methods"] = selected
+
+
+def resolve_datasets():
+    """Complete each entry of `datasets:` with the settings of the built-in dataset of its
+    kind (vxai.configs.resolve_dataset), so the schema checks whole entries."""
+    entries = config.get("datasets") or {}
+    for name, entry in entries.items():
+        if isinstance(entry, dict) and entry.get("kind") in BUILT_IN:
+            entries[name] = resolve_dataset(config, name)
+
+
+def selected_datasets():
+    """The datasets this run explains (`run_datasets`, default all), in that order; their
+    settings become config[name], as the built-ins' are."""
+    own = config["datasets"]
+    for name, entry in own.items():
+        if entry["model"] == "pretrained" and not entry.get("model_file"):
+            raise WorkflowError(
+                f"config 'datasets: {name}': model: pretrained needs model_file, the path "
+                "of your trained Keras model (or set model: train)"
+            )
+        config[name] = entry
+    known = [*BUILT_IN.values(), *own]
+    chosen = config["run_datasets"] or known
+    unknown = [name for name in chosen if name not in known]
+    if unknown:
+        raise WorkflowError(
+            f"config 'run_datasets' names unknown dataset(s) {unknown}; known: "
+            f"{', '.join(known)} (add yours under 'datasets:')"
+        )
+    return list(dict.fromkeys(chosen))
 
 
 def check_methods():
@@ -59,7 +90,7 @@ def check_methods():
     accepts."""
     configured = set()
     try:
-        for dataset in ("mnist1d", "hmt"):
+        for dataset in DATASETS:
             for method, params in (
                 config.get(dataset, {}).get("methods") or {}
             ).items():
@@ -86,10 +117,11 @@ def check_methods():
 
 
 select_methods()
-check_methods()
+resolve_datasets()
 validate(config, schema="../schemas/config.schema.yaml")
+DATASETS = selected_datasets()
+check_methods()
 
-DATASETS = ["mnist1d", "hmt"]
 # the per-dataset config sections the score rule passes on as metric settings
 SCORE_METRICS = config_sections()
 HMT_ZIP = "resources/Kather_texture_2016_image_tiles_5000.zip"
@@ -127,8 +159,15 @@ def model_origin(dataset):
 
 
 def input_size(dataset):
-    """The model's image size; only HMT has one (so MNIST-1D jobs do not depend on it)."""
-    return config["hmt"]["input_size"] if dataset == "hmt" else None
+    """The image side a model trained here takes (signals have none, so their jobs do not
+    depend on it)."""
+    return config[dataset]["input_size"] if config[dataset]["kind"] == "images" else None
+
+
+def own_datasets(kind):
+    """The selected entries of `datasets:` of `kind` (images or signals)."""
+    own = config["datasets"]
+    return [name for name in DATASETS if name in own and own[name]["kind"] == kind]
 
 
 def trained_datasets():
@@ -206,7 +245,7 @@ def curve_files(dataset):
 
 def dataset_title(wildcards):
     """The dataset as people read it ("MNIST-1D"), for `snakemake --report`."""
-    return TITLES[wildcards.dataset]
+    return title(wildcards.dataset)
 
 
 def labels(**fixed):
@@ -215,7 +254,7 @@ def labels(**fixed):
 
     def named(wildcards):
         keys = dict(wildcards.items())
-        shown = {"dataset": TITLES[keys["dataset"]]} if "dataset" in keys else {}
+        shown = {"dataset": title(keys["dataset"])} if "dataset" in keys else {}
         if "method" in keys:
             shown["method"] = display(keys["method"])
         return {**shown, **fixed}
@@ -251,7 +290,7 @@ def score_tables():
 
 def benchmark_files():
     """{job: its benchmark file} of every job the appendix reports wall times for."""
-    files = ["benchmarks/data/hmt.tsv"]
+    files = ["benchmarks/data/hmt.tsv"] if "hmt" in DATASETS else []
     files += [
         f"benchmarks/models/{dataset}_train.tsv" for dataset in trained_datasets()
     ]
@@ -335,7 +374,7 @@ def appendix_files():
         "critical": "results/summary/critical_difference.csv",
         "critical_plot": "results/summary/critical_difference.png",
         "checks": "results/summary/metric_checks.csv",
-        "manifest": "results/data/hmt_manifest.csv",
+        "manifest": "results/data/hmt_manifest.csv" if "hmt" in DATASETS else None,
         "benchmarks": benchmark_files(),
         "course": course_files(),
         "datasets": {

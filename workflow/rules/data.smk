@@ -55,3 +55,50 @@ rule hmt_data:
         seed=job_seed("hmt", "split"),
     script:
         "../../scripts/hmt_data.py"
+
+
+if own_datasets("images"):
+
+    rule image_data:
+        input:
+            code("image_data.py"),
+            source=dataset_param("source"),
+        output:
+            arrays="results/data/{dataset}.npz",
+            manifest="results/data/{dataset}_manifest.csv",
+        log:
+            "logs/data/{dataset}.log",
+        wildcard_constraints:
+            dataset="|".join(own_datasets("images")),
+        conda:
+            "../envs/vxai.yaml"
+        threads: 1
+        resources:
+            mem_mb=4000,
+        params:
+            class_names=dataset_param("class_names"),
+        script:
+            "../../scripts/image_data.py"
+
+
+if own_datasets("signals"):
+
+    rule signal_data:
+        input:
+            code("signal_data.py"),
+            source=dataset_param("source"),
+        output:
+            "results/data/{dataset}.npz",
+        log:
+            "logs/data/{dataset}.log",
+        wildcard_constraints:
+            dataset="|".join(own_datasets("signals")),
+        conda:
+            "../envs/vxai.yaml"
+        threads: 1
+        resources:
+            mem_mb=2000,
+        params:
+            class_names=dataset_param("class_names"),
+        script:
+            "../../scripts/signal_data.py"

@@ -22,7 +22,6 @@ rule maps_gallery:
     params:
         maps=lambda wildcards: maps_by_method(wildcards.dataset),
         test_samples=dataset_param("test_samples"),
-        input_size=lambda wildcards: input_size(wildcards.dataset),
     script:
         "../../scripts/maps_gallery.py"
 

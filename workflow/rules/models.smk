@@ -21,6 +21,7 @@ if trained_datasets():
             mem_mb=6000,
             gpu=1,
         params:
+            kind=dataset_param("kind"),
             train=dataset_param("train"),
             input_size=lambda wildcards: input_size(wildcards.dataset),
             seed=lambda wildcards: job_seed(wildcards.dataset, "train"),
@@ -34,6 +35,7 @@ if pretrained_datasets():
         input:
             code("import_model.py"),
             h5=dataset_param("model_file"),
+            data="results/data/{dataset}.npz",
         output:
             model="results/models/{dataset}.keras",
             info="results/models/{dataset}_info.json",
@@ -46,5 +48,7 @@ if pretrained_datasets():
         threads: 1
         resources:
             mem_mb=2000,
+        params:
+            kind=dataset_param("kind"),
         script:
             "../../scripts/import_model.py"

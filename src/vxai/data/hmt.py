@@ -2,15 +2,14 @@
 
 import hashlib
 import io
-import os
-import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 import numpy as np
 import pandas as pd
 from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
+from vxai.data.sources import Source
 from vxai.errors import UserError
 
 CLASS_NAMES = (
@@ -25,57 +24,6 @@ CLASS_NAMES = (
 )
 TILE_SHAPE = (150, 150, 3)
 COURSE_SPLITS = {"HMT_train": "train", "HMT_test": "test"}
-DEBRIS_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-
-
-def is_debris(relpath):
-    """True for operating-system clutter: .DS_Store, __MACOSX/, AppleDouble `._*` files."""
-    parts = PurePosixPath(relpath).parts
-    return any(p == "__MACOSX" or p.startswith("._") or p in DEBRIS_NAMES for p in parts)
-
-
-class _Source:
-    """Files and folders of a tile source, as relative POSIX paths, and a byte reader."""
-
-    def __init__(self, path):
-        self.path = Path(path)
-        if not self.path.exists():
-            raise UserError(
-                f"HMT source '{path}' does not exist; set 'hmt: source:' in the config to the "
-                "folder or .zip that holds the tiles (or 'auto' to use resources/)"
-            )
-        if self.path.is_dir():
-            self.files, self.dirs = [], set()
-            for root, dirnames, filenames in os.walk(self.path):
-                rel = Path(root).relative_to(self.path).as_posix()
-                rel = "" if rel == "." else rel + "/"
-                self.dirs.update(rel + d for d in dirnames)
-                self.files.extend(rel + f for f in filenames)
-            self._zip = None
-        elif zipfile.is_zipfile(self.path):
-            self._zip = zipfile.ZipFile(self.path)
-            names = self._zip.namelist()
-            self.files = [n for n in names if not n.endswith("/")]
-            self.dirs = {n.rstrip("/") for n in names if n.endswith("/")}
-            for name in self.files:  # zips need not list folders explicitly
-                self.dirs.update(p.as_posix() for p in PurePosixPath(name).parents)
-        else:
-            raise UserError(
-                f"HMT source '{path}' is neither a folder nor a readable .zip archive; "
-                "point 'hmt: source:' at the extracted folder or the original zip"
-            )
-        self.files = sorted(f for f in self.files if not is_debris(f))
-        self.dirs = {d for d in self.dirs if d not in ("", ".") and not is_debris(d)}
-
-    def read(self, relpath):
-        if self._zip is not None:
-            return self._zip.read(relpath)
-        return (self.path / relpath).read_bytes()
-
-    def where(self, relpath):
-        return f"{self.path}{'!' if self._zip is not None else os.sep}{relpath}"
-
-
 def _layout(source):
     """Return (layout, entries): entries are (split or None, class, relpath) per tile file."""
     entries = []
@@ -179,7 +127,7 @@ def extract(path, test_per_class=62, seed=0):
     tiles' paths relative to the layout root; the manifest lists split, class, id, the
     source path and the SHA-256 of the decoded pixels.
     """
-    source = _Source(path)
+    source = Source(path, "hmt: source")
     layout, entries = _layout(source)
     splits = _assign_splits(entries, layout, test_per_class, seed)
     rows, pixels = [], []

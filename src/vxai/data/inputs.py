@@ -51,9 +51,14 @@ def load_test_support(path, limit=None):
     return support[subset_indices(len(support), limit)]
 
 
+# ITU-R BT.601 luma weights: RGB images for a model that takes grey ones
+LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+
+
 def model_inputs(x, input_shape, batch_size=256):
     """Float32 model inputs from raw arrays: signals get a channel axis; images are resized
-    bilinearly to the model's spatial size; uint8 pixels are scaled to [0, 1]."""
+    bilinearly to the model's spatial size, and grey ones repeated to RGB (or RGB ones turned
+    grey) as the model takes them; uint8 pixels are scaled to [0, 1]."""
     import tensorflow as tf
 
     spatial = tuple(input_shape[1:-1])
@@ -62,6 +67,10 @@ def model_inputs(x, input_shape, batch_size=256):
     if x.ndim == len(spatial) + 1:  # (n, length) signals without a channel axis
         x = x[..., None]
     x = x.astype(np.float32)
+    if len(spatial) == 2 and (x.shape[-1], input_shape[-1]) == (1, 3):
+        x = np.repeat(x, 3, axis=-1)
+    elif len(spatial) == 2 and (x.shape[-1], input_shape[-1]) == (3, 1):
+        x = x @ LUMA[:, None]
     if len(spatial) == 2 and x.shape[1:3] != spatial and len(x):
         x = np.concatenate(
             [

@@ -29,10 +29,12 @@ def mnist1d_cnn(length=40, n_classes=10, weight_decay=5e-4, filters=25):
     return keras.Model(inputs, outputs, name="mnist1d_cnn")
 
 
-def vgg7(input_size=224, n_classes=8, weight_decay=5e-4):
-    """The course's VGG-7: two blocks of two 3x3 Conv2D + MaxPool, GAP, Dense softmax."""
+def vgg7(input_size=224, n_classes=8, weight_decay=5e-4, channels=3):
+    """The course's VGG-7: two blocks of two 3x3 Conv2D + MaxPool, GAP, Dense softmax;
+    `input_size`: the side of square images, or (height, width)."""
     l2 = regularizers.L2(weight_decay)
-    inputs = keras.Input((input_size, input_size, 3), name="image")
+    height, width = (input_size, input_size) if isinstance(input_size, int) else input_size
+    inputs = keras.Input((height, width, channels), name="image")
     x = inputs
     for block, filters in enumerate((32, 64), start=1):
         for i in (1, 2):

@@ -70,12 +70,14 @@ def load_model(path):
 
 def check_shapes(model, path, rank, channels, n_classes):
     """Raise a UserError naming `path` unless the model takes (rank spatial dims, channels)
-    inputs and returns `n_classes` outputs."""
+    inputs (`channels`: the counts the data can be given in) and returns `n_classes`
+    outputs."""
     in_shape, out_shape = tuple(model.input_shape), tuple(model.output_shape)
-    if len(in_shape) != rank + 2 or in_shape[-1] != channels:
+    if len(in_shape) != rank + 2 or in_shape[-1] not in channels:
         raise UserError(
             f"model '{path}' takes inputs of shape {in_shape[1:]}, but this dataset needs "
-            f"{rank}-D inputs with {channels} channel(s); use the model trained for this dataset"
+            f"{rank}-D inputs with {' or '.join(map(str, channels))} channel(s); use the model "
+            "trained for this dataset"
         )
     if out_shape[1:] != (n_classes,):
         raise UserError(

@@ -1,4 +1,5 @@
-"""The two models' recipes: train MNIST-1D's CNN or HMT's VGG-7, or import the course's model."""
+"""The models' recipes: train the signal CNN (MNIST-1D's) or the image VGG-7 (HMT's), or
+import a trained Keras model after checking that it fits the dataset."""
 
 import keras
 
@@ -9,8 +10,8 @@ from vxai.io import file_sha256
 from vxai.models.loading import check_shapes, load_model
 from vxai.models.training import fit, validation_split
 
-# the inputs and classes of each dataset's model: (spatial rank, channels, classes)
-MODEL_SHAPES = {"mnist1d": (1, 1, 10), "hmt": (2, 3, 8)}
+# the spatial rank of each kind of data
+RANKS = {"signals": 1, "images": 2}
 
 
 def hmt_augmentation(shear=0.1, rotation_degrees=15, flip=True):
@@ -29,19 +30,21 @@ def _save_model(model, path):
         model.save(tmp)
 
 
-def train_for_dataset(dataset, data_path, train, input_size, model_path, history_path,
+def train_for_dataset(dataset, kind, data_path, train, input_size, model_path, history_path,
                       info_path, seed=0):
-    """Build and train `dataset`'s model from `train` settings; write the model, its
-    per-epoch history and an info JSON."""
+    """Build and train the model of `dataset`, of `kind` (the signal CNN or the image VGG-7),
+    from `train` settings; write the model, its per-epoch history and an info JSON.
+    `input_size`: the images' side in the model (None: their own size)."""
     data = load_arrays(data_path)
-    if dataset == "mnist1d":
+    if kind == "signals":
         model = architectures.mnist1d_cnn(
             length=data["x"].shape[1], n_classes=len(data["class_names"]),
             weight_decay=train["weight_decay"],
         )
         augment = None
     else:
-        model = architectures.vgg7(input_size, len(data["class_names"]), train["weight_decay"])
+        model = architectures.vgg7(input_size or data["x"].shape[1:3], len(data["class_names"]),
+                                   train["weight_decay"], data["x"].shape[-1])
         augment = hmt_augmentation(**train.get("augment", {}))
     kept, held = validation_split(data["y"], train["validation_split"], seed)
     validation = None
@@ -73,13 +76,19 @@ def train_for_dataset(dataset, data_path, train, input_size, model_path, history
     )
 
 
-def import_pretrained(dataset, h5_path, model_path, info_path):
-    """Load a course HDF5 model (the MNIST-1D CNN or the HMT VGG-7), check its input and
-    output shapes fit `dataset`, save it as .keras with an info file recording where it came
-    from."""
+def import_pretrained(dataset, kind, h5_path, data_path, model_path, info_path):
+    """Load a trained model (.keras or legacy .h5), check that it takes the dataset's inputs
+    (signals: their channels; images: grey or RGB) and has one output per class, save it as
+    .keras with an info file recording where it came from."""
     model = load_model(h5_path)
-    rank, channels, classes = MODEL_SHAPES[dataset]
-    check_shapes(model, h5_path, rank=rank, channels=channels, n_classes=classes)
+    data = load_arrays(data_path, ["x_test", "class_names"])
+    x = data["x_test"]
+    if kind == "signals":
+        channels = (x.shape[2] if x.ndim == 3 else 1,)
+    else:
+        channels = (1, 3)
+    check_shapes(model, h5_path, rank=RANKS[kind], channels=channels,
+                 n_classes=len(data["class_names"]))
     _save_model(model, model_path)
     save_json(
         info_path,

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from vxai import plots
-from vxai.data import TITLES
+from vxai.data import title
 from vxai.io import save_csv, save_figure
 from vxai.methods.registry import display, ordered
 from vxai.metrics.agreement import kendall, metric_ranks, name
@@ -41,7 +41,7 @@ def summarize_scores(score_tables, seed, faithfulness, comparison, figure, ranks
     save_csv(faithfulness, summary, float_format="%.6g")
     overall = summary.query("subset == 'all'")
     save_figure(figure, plots.drop_increase_bars(overall.assign(
-        dataset=overall["dataset"].map(TITLES), method=overall["method"].map(display))))
+        dataset=overall["dataset"].map(title), method=overall["method"].map(display))))
     tested = pd.concat([paired_tests(scores, seed=seed).assign(dataset=dataset)
                         for dataset, scores in tables.items()], ignore_index=True)
     save_csv(paired, tested[["dataset", *tested.columns[:-1]]], float_format="%.6g")
@@ -63,7 +63,7 @@ def summarize_scores(score_tables, seed, faithfulness, comparison, figure, ranks
                                   ignore_index=True)[["dataset", "metric_a", "metric_b", "tau", "n"]],
              float_format="%.6g")
     save_figure(agreement_figure, plots.metric_agreement(
-        {TITLES[d]: _square(part) for d, part in taus.items()}))
+        {title(d): _square(part) for d, part in taus.items()}))
     per_dataset = [(d, criterion_ranks(t, seed=seed), friedman_nemenyi(t),
                     metric_checks(t, overall.query("dataset == @d")))
                    for d, t in tables.items()]
@@ -71,7 +71,7 @@ def summarize_scores(score_tables, seed, faithfulness, comparison, figure, ranks
     save_csv(critical, _long([(d, f) for d, _, f, _ in per_dataset]), float_format="%.6g")
     save_csv(checks, _long([(d, c) for d, _, _, c in per_dataset]), float_format="%.6g")
     save_figure(critical_figure, plots.critical_difference({
-        f"{TITLES[d]}: {criterion}": ([display(m) for m in part["method"]],
+        f"{title(d)}: {criterion}": ([display(m) for m in part["method"]],
                                        part["mean_rank"].to_numpy(), part["cd"].iloc[0],
                                        part["samples"].iloc[0], part["friedman_p"].iloc[0])
         for d, _, found, _ in per_dataset for criterion, part in found.groupby("criterion",
