@@ -161,7 +161,9 @@ def model_origin(dataset):
 def input_size(dataset):
     """The image side a model trained here takes (signals have none, so their jobs do not
     depend on it)."""
-    return config[dataset]["input_size"] if config[dataset]["kind"] == "images" else None
+    return (
+        config[dataset]["input_size"] if config[dataset]["kind"] == "images" else None
+    )
 
 
 def own_datasets(kind):
