@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import SMOKE, snakemake
+from conftest import REPO, SMOKE, snakemake
 
 # one method of every family, the random map as the control
 METHODS = {
@@ -167,3 +167,26 @@ def test_changing_one_own_dataset_reruns_only_its_jobs(own_run):
                for path in line.split(":", 1)[1].replace(",", " ").split()]
     assert any(path.startswith("results/waves/scores/") for path in outputs)
     assert not [path for path in outputs if path.startswith("results/digits/")]
+
+
+def test_own_dataset_mistakes_stop_the_run_naming_the_key(tmp_path):
+    (tmp_path / "digits").mkdir()
+    entry = {"kind": "images", "source": "digits", "model_file": "digits.keras"}
+    cases = [
+        ({"run_datasets": ["digitz"], "datasets": {"digits": entry}},
+         "config 'run_datasets' names unknown dataset(s) ['digitz']"),
+        ({"datasets": {"digits": {**entry, "model": "pretrained", "model_file": None}}},
+         "None is not of type 'string'"),
+        ({"datasets": {"digits": {"kind": "images", "source": "digits",
+                                  "model": "pretrained"}}},
+         "config 'datasets: digits': model: pretrained needs model_file"),
+        ({"datasets": {"digits": {**entry, "methods": {"rise": {"masks": 0}}}}},
+         "config 'datasets: digits: methods: rise': masks"),
+        ({"datasets": {"hmt": entry}}, "datasets"),
+    ]
+    for settings, message in cases:
+        config = tmp_path / "own.yaml"
+        config.write_text(yaml.safe_dump(settings))
+        run = snakemake(tmp_path, "-n", "--configfile", str(REPO / "config" / "config.yaml"),
+                        str(config))
+        assert run.returncode != 0 and message in run.stdout + run.stderr, (message, run.stderr[-2000:])

@@ -301,7 +301,7 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         course_config = profile_config(base, profile)
         origins = {d: tuple(json.loads(Path(info).read_text())["origin"] for info in
                             (files["datasets"][d]["info"], files["course"]["info"][d]))
-                   for d in datasets}
+                   for d in files["course"]["info"]}
         course = course_comparison(keyed, theirs, config, course_config, origins)
     timings, rule_timings = job_costs(files["benchmarks"])
 

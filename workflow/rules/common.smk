@@ -91,12 +91,11 @@ def check_methods():
     configured = set()
     try:
         for dataset in DATASETS:
+            where = dataset if dataset in BUILT_IN.values() else f"datasets: {dataset}"
             for method, params in (
                 config.get(dataset, {}).get("methods") or {}
             ).items():
-                check_parameters(
-                    method, params, f"config '{dataset}: methods: {method}'"
-                )
+                check_parameters(method, params, f"config '{where}: methods: {method}'")
                 configured.add(method)
             section = config.get(dataset, {})
             for key, named in (
@@ -108,7 +107,7 @@ def check_methods():
             ):
                 for method in sorted(set(named or {}) - set(specs())):
                     raise UserError(
-                        f"config '{dataset}: {key}: {method}': unknown attribution "
+                        f"config '{where}: {key}: {method}': unknown attribution "
                         f"method; known methods: {', '.join(method_names())}"
                     )
         bibliography(TEMPLATES / "references.bib", configured)
@@ -323,7 +322,9 @@ def course_files():
         "base_config": str(REPO / "config" / "config.yaml"),
         "config": str(REPO / "config" / "course.yaml"),
         "info": {
-            dataset: f"{folder}/models/{dataset}_info.json" for dataset in DATASETS
+            dataset: f"{folder}/models/{dataset}_info.json"
+            for dataset in DATASETS
+            if dataset in BUILT_IN.values()
         },
     }
 
