@@ -14,10 +14,8 @@ from conftest import REPO, SMOKE, snakemake
 # one method of every family, the random map as the control
 METHODS = {
     "gradcam": {},
-    "saliency": {},
     "integrated_gradients": {"steps": 8},
     "rise": {"masks": 64},
-    "occlusion": {"window": 8, "stride": 8},
     "lime": {"samples": 32},
     "counterfactual": {"steps": 10},
     "random_map": {},

@@ -71,20 +71,6 @@ def test_the_course_profile_goes_beside_with_the_settings_that_differ():
     assert rows["mnist1d", "gradcam"]["differences"] == ["model: trained -> imported"]
 
 
-def test_the_course_profile_replaces_or_updates_the_default_methods():
-    from vxai.why import profile_config
-
-    base = {"mnist1d": {"keep_fraction": 0.3, "methods": {"gradcam": {"layer": None},
-                                                          "rise": {"masks": 50}}},
-            "hmt": {"methods": {"rise": {"masks": 50, "cells": 7}}}}
-    profile = {"mnist1d": {"replace_methods": True, "methods": {"gradcam": {"score": "probability"}}},
-               "hmt": {"methods": {"rise": {"masks": 1000}}}}
-    merged = profile_config(base, profile)
-    assert merged["mnist1d"]["methods"] == {"gradcam": {"score": "probability"}}
-    assert merged["mnist1d"]["keep_fraction"] == 0.3
-    assert merged["hmt"]["methods"] == {"rise": {"masks": 1000, "cells": 7}}
-
-
 def test_a_map_that_does_not_reproduce_or_is_constant_gets_a_sentence():
     overall = pd.DataFrame([
         {**row("hmt", "rise", 20.0, 10.0, 30.0, 0.90, 20.0, 25.0), "reproducibility": 0.16,

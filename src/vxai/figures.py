@@ -87,6 +87,9 @@ def misclassified_figure(*, data, model_path, predictions, methods, samples, tes
     wrong = predictions[~predictions["correct"]].sort_values("confidence", ascending=False,
                                                              kind="stable")
     picks = wrong.index[:samples].to_numpy()
+    if not len(picks):  # nothing misclassified: an empty figure that says so
+        save_figure(output, plots.message_figure("no misclassified test samples"))
+        return
     x, y, _, class_names = load_test_set(data, test_samples)
     model = load_model(model_path)
     shown = model_inputs(x[picks], model.input_shape)
@@ -99,12 +102,8 @@ def misclassified_figure(*, data, model_path, predictions, methods, samples, tes
         method_maps[f"{label}\ntrue"] = normalize01(explainer.explain(shown, y[picks]).maps)
     titles = [f"true {class_names[y[i]]}\npred {class_names[predicted[k]]} "
               f"({predictions['confidence'][i]:.2f})" for k, i in enumerate(picks)]
-    if not len(picks):  # nothing misclassified: an empty figure that says so
-        fig = plots.message_figure("no misclassified test samples")
-    else:
-        fig = plots.maps_gallery(list(shown if x.ndim == 4 else x[picks]), titles,
-                                 method_maps, _templates(data, y[picks]))
-    save_figure(output, fig)
+    save_figure(output, plots.maps_gallery(list(shown if x.ndim == 4 else x[picks]), titles,
+                                           method_maps, _templates(data, y[picks])))
 
 
 def curves_figure(curve_paths, output):

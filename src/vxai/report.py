@@ -16,6 +16,7 @@ import jinja2
 import pandas as pd
 import yaml
 
+from vxai.configs import merge_configs
 from vxai.data import dataset_order, title
 from vxai.io import atomic_path, file_sha256
 from vxai.methods.registry import diagnostic_columns, ordered, spec
@@ -23,7 +24,7 @@ from vxai.metrics.agreement import METRICS, disagreement_sentence, random_beats_
 from vxai.metrics.agreement import name as metric_name
 from vxai.references import bibliography, read_bibtex_text
 from vxai.trust import trust_section
-from vxai.why import budget_rows, course_comparison, profile_config, why_these_numbers
+from vxai.why import budget_rows, course_comparison, why_these_numbers
 
 PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn", "matplotlib",
             "jinja2", "pillow", "mnist1d", "vxai")
@@ -298,7 +299,7 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         theirs = pd.read_csv(files["course"]["faithfulness"]).query("subset == 'all'")
         base, profile = (yaml.safe_load(Path(files["course"][key]).read_text())
                          for key in ("base_config", "config"))
-        course_config = profile_config(base, profile)
+        course_config = merge_configs(base, profile)
         origins = {d: tuple(json.loads(Path(info).read_text())["origin"] for info in
                             (files["datasets"][d]["info"], files["course"]["info"][d]))
                    for d in files["course"]["info"]}

@@ -75,14 +75,6 @@ def _settings(dataset_config, method):
     return {**spec(method).params, **(dataset_config.get("methods", {}).get(method) or {})}
 
 
-def profile_config(base, profile):
-    """The settings of a run of `base` (config.yaml) with the --configfile `profile`, as the
-    workflow merges them (vxai.configs)."""
-    from vxai.configs import merge_configs
-
-    return merge_configs(base, profile)
-
-
 def conventions_that_differ(default, course, dataset, method, origins):
     """'key: default value -> course value' for every setting of `method` on `dataset` that
     differs between the two runs' configs, after the model's origin when `origins` (this
