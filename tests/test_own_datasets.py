@@ -188,3 +188,36 @@ def test_own_dataset_mistakes_stop_the_run_naming_the_key(tmp_path):
         run = snakemake(tmp_path, "-n", "--configfile", str(REPO / "config" / "config.yaml"),
                         str(config))
         assert run.returncode != 0 and message in run.stdout + run.stderr, (message, run.stderr[-2000:])
+
+
+def test_skip_unsupported_leaves_out_what_the_model_cannot_serve(tmp_path):
+    """A ReLU layer between the pooling and the logits: CAM's class score does not split
+    over positions, so with skip_unsupported CAM is left out, naming the layer; Grad-CAM
+    stays."""
+    import keras
+
+    from vxai.errors import UserError
+    from vxai.stages.support import unsupported_methods
+
+    model = keras.Sequential([
+        keras.Input((16, 16, 1)), keras.layers.Conv2D(4, 3, activation="relu"),
+        keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(8, activation="relu",
+                                                                  name="hidden"),
+        keras.layers.Dense(2, activation="softmax")])
+    model.save(tmp_path / "relu_head.keras")
+    found = unsupported_methods(tmp_path / "relu_head.keras", {"cam": {}, "gradcam": {}})
+    assert list(found) == ["cam"] and "layer 'hidden' (Dense)" in found["cam"]
+    with pytest.raises(UserError, match="does not exist"):
+        unsupported_methods(tmp_path / "absent.keras", {"cam": {}})
+    for split in ("train", "test"):
+        for klass in ("a", "b"):
+            (tmp_path / "pics" / split / klass).mkdir(parents=True)
+    config = tmp_path / "own.yaml"
+    config.write_text(yaml.safe_dump({"run_datasets": ["pics"], "datasets": {"pics": {
+        "kind": "images", "source": "pics", "model_file": "relu_head.keras",
+        "skip_unsupported": True, "methods": {"cam": {}, "gradcam": {}}}}}))
+    run = snakemake(tmp_path, "-n", "--configfile", str(REPO / "config" / "config.yaml"),
+                    str(config))
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "pics: cam left out (skip_unsupported): cam: layer 'hidden'" in run.stdout + run.stderr
+    assert "results/pics/maps/gradcam/" in run.stdout and "results/pics/maps/cam/" not in run.stdout

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import yaml
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 REPO = Path(workflow.basedir).parent
@@ -115,6 +116,36 @@ def check_methods():
         raise WorkflowError(str(error)) from None
 
 
+def skip_unsupported():
+    """With `skip_unsupported: true`, leave out, with a warning, the methods the dataset's
+    model cannot serve (its explainer stops when built for the model; this loads the model
+    at start-up). A model the run trains does not exist yet: then every method stays."""
+    for dataset in DATASETS:
+        section = config[dataset]
+        if not section.get("skip_unsupported"):
+            continue
+        if model_origin(dataset) != "pretrained":
+            logger.warning(
+                f"{dataset}: skip_unsupported needs a model_file to check; the model is "
+                "trained by this run, so every configured method runs"
+            )
+            continue
+        from vxai.stages.support import unsupported_methods
+
+        try:
+            found = unsupported_methods(section["model_file"], section["methods"])
+        except UserError as error:
+            raise WorkflowError(str(error)) from None
+        for method, reason in found.items():
+            logger.warning(f"{dataset}: {method} left out (skip_unsupported): {reason}")
+            del section["methods"][method]
+        if not section["methods"]:
+            raise WorkflowError(
+                f"{dataset}: the model serves none of the configured methods; see the "
+                "warnings above"
+            )
+
+
 select_methods()
 resolve_datasets()
 validate(config, schema="../schemas/config.schema.yaml")
@@ -177,6 +208,9 @@ def trained_datasets():
 
 def pretrained_datasets():
     return [dataset for dataset in DATASETS if model_origin(dataset) == "pretrained"]
+
+
+skip_unsupported()
 
 
 def methods(dataset):
