@@ -87,3 +87,48 @@ def test_a_signal_file_is_checked_and_labelled(tmp_path):
     np.savez(path, x=rng.normal(size=(6, 20)), y=[0, 1, 0, 1, 0, 1])
     with pytest.raises(UserError, match=r"lacks the arrays \['x_test', 'y_test'\]"):
         load_signals(path)
+
+
+def test_own_grey_images_train_the_vgg7_recipe_at_their_own_size(tmp_path):
+    """model: train without a model file: the VGG-7 of the images' size and channels."""
+    from vxai.models.loading import load_model
+    from vxai.models.recipes import train_for_dataset
+
+    arrays, _ = extract_images(write_images(tmp_path / "pics", per_split=(4, 2), mode="L"))
+    np.savez(tmp_path / "pics.npz", **arrays)
+    train = {"epochs": 1, "batch_size": 4, "learning_rate": 0.01, "validation_split": 0.25,
+             "weight_decay": 5e-4}
+    paths = [tmp_path / name for name in ("pics.keras", "history.csv", "info.json")]
+    train_for_dataset("pics", "images", tmp_path / "pics.npz", train, None, *paths)
+    assert load_model(paths[0]).input_shape == (None, 10, 12, 1)
+
+
+def test_signals_with_channels_import_a_model_and_get_one_map_value_per_point(tmp_path):
+    import keras
+
+    from vxai.data.inputs import model_inputs
+    from vxai.methods import get_method
+    from vxai.models.loading import load_model
+    from vxai.models.recipes import import_pretrained
+
+    rng = np.random.default_rng(1)
+    np.savez(tmp_path / "s.npz", x=rng.normal(size=(4, 24, 2)), y=[0, 1, 0, 1],
+             x_test=rng.normal(size=(2, 24, 2)), y_test=[1, 0])
+    arrays = load_signals(tmp_path / "s.npz")
+    np.savez(tmp_path / "data.npz", **arrays)
+    model = keras.Sequential([keras.Input((24, 2)), keras.layers.Conv1D(4, 3, activation="relu"),
+                              keras.layers.GlobalAveragePooling1D(),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.save(tmp_path / "m.keras")
+    import_pretrained("s", "signals", tmp_path / "m.keras", tmp_path / "data.npz",
+                      tmp_path / "s.keras", tmp_path / "info.json")
+    imported = load_model(tmp_path / "s.keras")
+    x = model_inputs(arrays["x_test"], imported.input_shape)
+    maps = get_method("integrated_gradients")(imported, steps=8).explain(x, arrays["y_test"]).maps
+    assert maps.shape == (2, 24) and np.isfinite(maps).all()
+    wrong = keras.Sequential([keras.Input((24, 3)), keras.layers.Conv1D(2, 3),
+                              keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(2)])
+    wrong.save(tmp_path / "wrong.keras")
+    with pytest.raises(UserError, match="needs 1-D inputs with 2 channel"):
+        import_pretrained("s", "signals", tmp_path / "wrong.keras", tmp_path / "data.npz",
+                          tmp_path / "x.keras", tmp_path / "x.json")
