@@ -129,3 +129,42 @@ def test_method_comparison_counts_lower_drops():
     assert table.loc[("all", "m3", "m1"), "n"] == 2
     assert table.loc[("all", "m3", "m1"), "a_lower"] == pytest.approx(1.0)
     assert table.loc[("class a", "m1", "m3"), "n"] == 1
+
+
+@pytest.mark.parametrize("shape, channels", [((40,), 1), ((6, 7), 3)])
+def test_the_blurred_baseline_is_the_definition_with_blurred_values(shape, channels):
+    """Per sample: the features not kept take the blurred input's values; a constant input
+    blurs to itself, so nothing drops; and it equals the per-sample definition on random data."""
+    from types import SimpleNamespace
+
+    from scipy.ndimage import gaussian_filter
+
+    from vxai.metrics.blur_baseline import score, summary
+
+    rng = np.random.default_rng(3)
+    n, features = 9, int(np.prod(shape)) * channels
+    predict = linear_softmax(rng.normal(size=(features, 3)))
+    x = rng.normal(size=(n, *shape, channels)).astype(np.float32)
+    maps = rng.normal(size=(n, *shape)).astype(np.float32)
+
+    def job(inputs):
+        probs = predict(inputs)
+        return SimpleNamespace(x=inputs, maps={"maps": maps}, keep_fraction=0.3, batch_size=4,
+                               predict=predict, probs=probs, classes=probs.argmax(axis=1))
+
+    table = pd.DataFrame(index=range(n))
+    score(job(x), {"sigma": 1.5}, table)
+    classes = predict(x).argmax(axis=1)
+    for i in range(n):
+        keep = keep_mask(maps[i : i + 1], 0.3)[0][..., None]
+        blurred = gaussian_filter(x[i], sigma=(1.5,) * len(shape) + (0,))
+        y, o = predict(x[i : i + 1])[0, classes[i]], predict(np.where(keep, x[i], blurred)[None])[0, classes[i]]
+        assert_close(table["drop_blur"][i], max(0.0, y - o) / y, REORDERED, f"blur drop, sample {i}")
+        assert table["increase_blur"][i] == int(o > y)
+    flat = np.ones_like(x)
+    constant = pd.DataFrame(index=range(n))
+    score(job(flat), {"sigma": 1.5}, constant)
+    assert (constant["drop_blur"] < 1e-6).all()
+    row = summary(table, seed=0)
+    assert_close(row["drop_blur_pct"], 100 * table["drop_blur"].mean(), REORDERED, "blur Drop%")
+    assert row["drop_blur_pct_lo"] <= row["drop_blur_pct"] <= row["drop_blur_pct_hi"]

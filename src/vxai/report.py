@@ -240,6 +240,19 @@ def metrics_agreement(ranks_path, agreement_path, config):
     return found
 
 
+def baseline_agreement(agreement_path):
+    """Per dataset title: Kendall's tau between the methods' orders under Drop% with the zero
+    and with the blurred baseline, and the methods it is over; datasets without both left
+    out."""
+    taus = pd.read_csv(agreement_path)
+    pair = {"drop_pct", "drop_blur_pct"}
+    found = {}
+    for row in taus.itertuples():
+        if {row.metric_a, row.metric_b} == pair and row.tau == row.tau:
+            found[title(row.dataset)] = {"tau": float(row.tau), "n": int(row.n)}
+    return found
+
+
 DIAGNOSTIC_FORMATS = {"error": lambda v: f"{v:.2e}", "share": lambda v: f"{100 * v:.1f} %",
                       "count": lambda v: f"{v:.1f}", "number": lambda v: f"{v:.3f}"}
 
@@ -328,6 +341,7 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         "course": course,
         "win_rates": win_rates,
         "agreement": agreement,
+        "baselines": baseline_agreement(files["agreement"]),
         "trust": trust(files, datasets),
         "self_checks": self_checks(
             [r for r in faithfulness.to_dict("records") if r["subset"] == "all"],

@@ -27,10 +27,12 @@ METRIC = {
 
 
 def blurred(x, sigma):
-    """Gaussian-blurred copies of images (n, h, w, c) over the spatial axes."""
+    """Gaussian-blurred copies of inputs (n, *spatial, channels) over the spatial axes:
+    signals along their length, images over height and width."""
     from scipy.ndimage import gaussian_filter
 
-    return np.stack([gaussian_filter(image, sigma=(sigma, sigma, 0)) for image in x]).astype(x.dtype)
+    spatial = (sigma,) * (x.ndim - 2)
+    return np.stack([gaussian_filter(one, sigma=(*spatial, 0)) for one in x]).astype(x.dtype)
 
 
 def curve_points(n_features, step):
