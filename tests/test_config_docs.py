@@ -12,10 +12,12 @@ from conftest import REPO
 
 def schema_keys(node, schema, prefix=""):
     """Dotted paths of every setting under `node` (a key without named keys below it),
-    following $ref into the definitions."""
+    following $ref into the definitions and allOf into its parts."""
     if "$ref" in node:
         node = schema["definitions"][node["$ref"].rsplit("/", 1)[-1]]
     keys = []
+    for part in node.get("allOf") or []:
+        keys += schema_keys(part, schema, prefix)
     for name, child in (node.get("properties") or {}).items():
         below = schema_keys(child, schema, f"{prefix}{name}.")
         keys += below or [prefix + name]
