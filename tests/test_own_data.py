@@ -103,7 +103,7 @@ def test_own_grey_images_train_the_vgg7_recipe_at_their_own_size(tmp_path):
     assert load_model(paths[0]).input_shape == (None, 10, 12, 1)
 
 
-def test_signals_with_channels_import_a_model_and_get_one_map_value_per_point(tmp_path):
+def test_signals_with_channels_import_or_train_a_model_and_get_one_map_value_per_point(tmp_path):
     import keras
 
     from vxai.data.inputs import model_inputs
@@ -126,6 +126,13 @@ def test_signals_with_channels_import_a_model_and_get_one_map_value_per_point(tm
     x = model_inputs(arrays["x_test"], imported.input_shape)
     maps = get_method("integrated_gradients")(imported, steps=8).explain(x, arrays["y_test"]).maps
     assert maps.shape == (2, 24) and np.isfinite(maps).all()
+    from vxai.models.recipes import train_for_dataset
+
+    train = {"epochs": 1, "batch_size": 2, "learning_rate": 0.01, "validation_split": 0.0,
+             "weight_decay": 5e-4}
+    trained = [tmp_path / name for name in ("t.keras", "t.csv", "t.json")]
+    train_for_dataset("s", "signals", tmp_path / "data.npz", train, None, *trained)
+    assert load_model(trained[0]).input_shape == (None, 24, 2)
     wrong = keras.Sequential([keras.Input((24, 3)), keras.layers.Conv1D(2, 3),
                               keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(2)])
     wrong.save(tmp_path / "wrong.keras")

@@ -4,14 +4,14 @@ import keras
 from keras import layers, regularizers
 
 
-def mnist1d_cnn(length=40, n_classes=10, weight_decay=5e-4, filters=25):
+def mnist1d_cnn(length=40, n_classes=10, weight_decay=5e-4, filters=25, channels=1):
     """Three Conv1D layers (kernels 5, 3, 3, "same", ReLU), Flatten, Dense softmax.
 
     L2 weight decay on the four kernels, not the biases; the Dense kernel starts from
     RandomNormal(0, 0.5). With the defaults the model has 13,960 parameters.
     """
     l2 = regularizers.L2(weight_decay)
-    inputs = keras.Input((length, 1), name="signal")
+    inputs = keras.Input((length, channels), name="signal")
     x = inputs
     for i, kernel in enumerate((5, 3, 3), start=1):
         x = layers.Conv1D(

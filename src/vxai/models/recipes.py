@@ -40,6 +40,7 @@ def train_for_dataset(dataset, kind, data_path, train, input_size, model_path, h
         model = architectures.mnist1d_cnn(
             length=data["x"].shape[1], n_classes=len(data["class_names"]),
             weight_decay=train["weight_decay"],
+            channels=data["x"].shape[2] if data["x"].ndim == 3 else 1,
         )
         augment = None
     else:
