@@ -20,7 +20,7 @@ import psutil
 import pytest
 import yaml
 
-from conftest import REPO, SMOKE, SNAKEFILE, provide_hmt_inputs, snakemake, write_tiles
+from conftest import REPO, SMOKE, SNAKEFILE, snakemake, write_tiles
 from vxai.methods.registry import specs
 
 pytestmark = pytest.mark.workflow
@@ -307,7 +307,7 @@ def stop_as_a_cluster_does(process, workdir, configs):
         time.sleep(0.5)
     assert all(map(ended, scripts)), "a job script did not stop within 120 s of SIGTERM"
     try:
-        process.wait(timeout=180)
+        process.wait(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
@@ -341,29 +341,28 @@ def same_content(a, b):
 
 
 def lean_config(path):
-    """The smoke config with four methods per dataset, written to `path`: a run of its own
-    costs a third of the smoke run, and each job's outputs do not depend on the other methods."""
+    """The smoke config on MNIST-1D alone with four methods, written to `path`: a run of its
+    own costs a fraction of the smoke run, and each job's outputs do not depend on the other
+    methods or datasets."""
     config = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
-    for dataset in ("mnist1d", "hmt"):
-        config[dataset]["methods"] = {m: config[dataset]["methods"][m] for m in LEAN_METHODS}
+    config["run_datasets"] = ["mnist1d"]
+    config["mnist1d"]["methods"] = {m: config["mnist1d"]["methods"][m] for m in LEAN_METHODS}
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return ["--configfile", str(path)]
 
 
 def test_interrupted_runs_resume_and_reproduce_an_uninterrupted_run(smoke_run, tmp_path):
     """Kill a job process (SIGKILL), then the workflow (SIGTERM), in the middle of explain
-    jobs of a four-method run; the next run completes, rerunning only unfinished jobs, and
+    jobs of a four-method MNIST-1D run; the next run completes, rerunning only unfinished jobs, and
     every file of a job's own (tables, maps, curves, figures, models) equals the
     uninterrupted smoke run's, and the summary rows of those methods are equal."""
     reference, _, _ = smoke_run
     workdir = tmp_path / "run"
     workdir.mkdir()
-    provide_hmt_inputs(workdir)
     configs = lean_config(tmp_path / "lean.yaml")
 
     first = start(workdir, configs)
-    # an explain job once the MNIST-1D model exists: HMT explain jobs can start before the
-    # MNIST-1D data and model are done, and the kill would then stop those too
+    # an explain job once the model exists
     trained = workdir / "results" / "models" / "mnist1d.keras"
     victim = wait_for(lambda: trained.exists() and running_job(first, ".explain.py"))
     victim.send_signal(signal.SIGKILL)
@@ -387,7 +386,7 @@ def test_interrupted_runs_resume_and_reproduce_an_uninterrupted_run(smoke_run, t
     gathered = {p for pattern in GATHERED for p in outputs(workdir, pattern)}
     compared = [p for p in outputs(workdir, "results/**/*")
                 if (workdir / p).is_file() and not p.name.startswith(".") and p not in gathered]
-    assert len(compared) > 50 and {p.suffix for p in compared} >= {".csv", ".json", ".npz",
+    assert len(compared) > 25 and {p.suffix for p in compared} >= {".csv", ".json", ".npz",
                                                                     ".keras", ".png"}
     differ = [str(p) for p in compared if not same_content(reference / p, workdir / p)]
     assert not differ, f"{len(differ)} files differ: {differ}"
@@ -395,6 +394,8 @@ def test_interrupted_runs_resume_and_reproduce_an_uninterrupted_run(smoke_run, t
     for table in by_method:  # rows of the methods both runs have; values exactly equal, but a
         # column whose rows here are all whole numbers reads back as integers
         expected = pd.read_csv(reference / table).query("method in @LEAN_METHODS")
+        if "dataset" in expected:
+            expected = expected.query("dataset == 'mnist1d'")
         pd.testing.assert_frame_equal(pd.read_csv(workdir / table), expected.reset_index(drop=True),
                                       check_dtype=False, check_exact=True)
 
