@@ -24,11 +24,16 @@ def test_every_module_with_a_score_function_declares_its_metric():
 
 
 def test_config_sections_are_dataset_settings_of_the_schema_and_the_configs():
+    """Every dataset, built-in or your own, takes the settings of definitions/dataset."""
     schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
     default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    for dataset in ("mnist1d", "hmt"):
-        for section in config_sections():
-            assert section in schema["properties"][dataset]["properties"], (dataset, section)
+    shared = schema["definitions"]["dataset"]["properties"]
+    for block in (schema["properties"]["mnist1d"], schema["properties"]["hmt"],
+                  schema["definitions"]["own_dataset"]):
+        assert {"$ref": "#/definitions/dataset"} in block["allOf"]
+    for section in config_sections():
+        assert section in shared, section
+        for dataset in ("mnist1d", "hmt"):
             assert section in default[dataset], (dataset, section)
 
 

@@ -139,6 +139,8 @@ def test_smoke_run_ranks_the_methods_and_checks_the_metrics(smoke_run):
     checks = pd.read_csv(summary / "metric_checks.csv")
     critical = pd.read_csv(summary / "critical_difference.csv")
     comparison = pd.read_csv(summary / "method_comparison.csv").query("subset == 'all'")
+    overall = pd.read_csv(summary / "faithfulness.csv").query("subset == 'all'")
+    taus = pd.read_csv(summary / "metric_agreement.csv")
     for dataset in ("mnist1d", "hmt"):
         against = pairs.query("dataset == @dataset and method_a == 'gradcam' and "
                               "method_b == 'random_map' and metric == 'drop_pct'")
@@ -155,12 +157,19 @@ def test_smoke_run_ranks_the_methods_and_checks_the_metrics(smoke_run):
         row = comparison.query("dataset == @dataset and method_a == 'gradcam' and "
                                "method_b == 'random_map'")
         assert np.isfinite(row["drop_pct_difference"]).all()
+        blur = overall.query("dataset == @dataset and method == 'gradcam'")
+        assert np.isfinite(blur[["drop_blur_pct", "drop_blur_pct_lo", "drop_blur_pct_hi",
+                                 "increase_blur_pct"]].to_numpy()).all()
+        both = taus.query("dataset == @dataset and metric_a in ('drop_pct', 'drop_blur_pct') "
+                          "and metric_b in ('drop_pct', 'drop_blur_pct')")
+        assert len(both) == 1 and np.isfinite(both["tau"]).all()
     assert checks.query("dataset == 'mnist1d'")["ground_truth"].isin(["passes", "fails"]).any()
     assert checks.query("dataset == 'hmt'")["ground_truth"].isna().all()
     html = (workdir / "results" / "report" / "appendix.html").read_text()
     assert html.count('<ul class="trust-sentences"') == 2
     assert 'alt="Critical-difference diagrams"' in html
     assert "There is no ground truth for the maps on this dataset" in html
+    assert html.count("Kendall's\ntau between the methods' orders under the two baselines") == 2
 
 
 BROWSER_PROBE = """<script>
