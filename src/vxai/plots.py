@@ -65,7 +65,8 @@ def confusion_heatmap(normalized):
 
 
 def _is_signal(x):
-    return x.ndim == 1 or (x.ndim == 2 and x.shape[-1] == 1)
+    """Signals are (length,) or (length, channels); images always carry a channel axis."""
+    return x.ndim <= 2
 
 
 def _show_image(ax, x):
@@ -78,8 +79,8 @@ def _show_image(ax, x):
 
 def _show_input(ax, x, title):
     if _is_signal(x):
-        ax.plot(np.ravel(x), color="black", lw=1)
-        ax.set_xlim(0, len(np.ravel(x)) - 1)
+        ax.plot(np.reshape(x, (len(x), -1)), color="black", lw=1)  # one line per channel
+        ax.set_xlim(0, len(x) - 1)
         ax.set_yticks([])
     else:
         _show_image(ax, x)
@@ -119,7 +120,7 @@ def maps_gallery(inputs, titles, method_maps, templates=None):
         _show_input(axes[0, col], inputs[col], titles[col])
         if signal and templates is not None:
             twin = axes[0, col].twinx()
-            twin.plot(np.linspace(0, len(np.ravel(inputs[col])) - 1, templates.shape[1]),
+            twin.plot(np.linspace(0, len(inputs[col]) - 1, templates.shape[1]),
                       templates[col], color="tab:green", lw=1, alpha=0.7)
             twin.set_yticks([])
         for row, (method, maps) in enumerate(method_maps.items(), start=1):
