@@ -9,7 +9,7 @@ import pandas as pd
 from PIL import Image, UnidentifiedImageError
 from tqdm import tqdm
 
-from vxai.data.sources import Source
+from vxai.data.sources import Source, split_arrays
 from vxai.errors import UserError
 
 CLASS_NAMES = (
@@ -152,11 +152,4 @@ def extract(path, test_per_class=62, seed=0):
     manifest["layout"] = layout
     order = manifest.sort_values(["split", "label", "id"], kind="stable").index.to_numpy()
     manifest = manifest.loc[order].reset_index(drop=True)
-    stack = np.stack(pixels)[order]
-    arrays = {"class_names": np.array(CLASS_NAMES)}
-    for split, suffix in (("train", ""), ("test", "_test")):
-        sel = (manifest["split"] == split).to_numpy()
-        arrays["x" + suffix] = stack[sel]
-        arrays["y" + suffix] = manifest.loc[sel, "label"].to_numpy(np.int64)
-        arrays["ids" + suffix] = manifest.loc[sel, "id"].to_numpy(str)
-    return arrays, manifest
+    return split_arrays(manifest, np.stack(pixels)[order], CLASS_NAMES), manifest

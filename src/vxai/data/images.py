@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
-from vxai.data.sources import Source
+from vxai.data.sources import Source, split_arrays
 from vxai.errors import UserError
 
 SPLITS = ("train", "test")
@@ -91,10 +91,4 @@ def extract_images(path, class_names=None, key="datasets: <name>: source"):
     if all(greys):
         stack = stack[..., :1]
     manifest = pd.DataFrame(rows)
-    arrays = {"class_names": np.array(names)}
-    for split, suffix in (("train", ""), ("test", "_test")):
-        chosen = (manifest["split"] == split).to_numpy()
-        arrays["x" + suffix] = stack[chosen]
-        arrays["y" + suffix] = manifest.loc[chosen, "label"].to_numpy(np.int64)
-        arrays["ids" + suffix] = manifest.loc[chosen, "id"].to_numpy(str)
-    return arrays, manifest
+    return split_arrays(manifest, stack, names), manifest

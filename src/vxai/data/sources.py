@@ -4,6 +4,8 @@ import os
 import zipfile
 from pathlib import Path, PurePosixPath
 
+import numpy as np
+
 from vxai.errors import UserError
 
 DEBRIS_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
@@ -56,3 +58,15 @@ class Source:
 
     def where(self, relpath):
         return f"{self.path}{'!' if self._zip is not None else os.sep}{relpath}"
+
+
+def split_arrays(manifest, stack, class_names):
+    """The arrays every stage takes, from a manifest (split, label, id per image, in the
+    order of `stack`): x, y, ids of the train split, x_test, y_test, ids_test, class_names."""
+    arrays = {"class_names": np.array(class_names)}
+    for split, suffix in (("train", ""), ("test", "_test")):
+        chosen = (manifest["split"] == split).to_numpy()
+        arrays["x" + suffix] = stack[chosen]
+        arrays["y" + suffix] = manifest.loc[chosen, "label"].to_numpy(np.int64)
+        arrays["ids" + suffix] = manifest.loc[chosen, "id"].to_numpy(str)
+    return arrays
