@@ -93,6 +93,30 @@ def test_tie_exact_variant_keeps_exactly_m_features_and_breaks_ties_by_seed():
                                   [True, True, True, False, False, False])
 
 
+def test_tie_exact_variant_is_scored_again_only_where_ties_change_the_kept_features():
+    from vxai.metrics.faithfulness import keep_mask_exact
+
+    rng = np.random.default_rng(3)
+    linear = linear_softmax(rng.normal(size=(10, 3)))
+    scored = []
+
+    def predict(batch):
+        scored.append(len(batch))
+        return linear(batch)
+
+    x = rng.normal(size=(6, 10, 1)).astype(np.float32)
+    maps = rng.normal(size=(6, 10)).astype(np.float32)
+    maps[[1, 4], :5] = 7.0  # two maps whose top five tie: m = 3 keeps three of them
+    classes = linear(x).argmax(axis=1)
+    table = drop_increase(predict, x, maps, classes, 0.3, batch_size=6, probs=linear(x))
+    assert scored == [6, 2, 6]  # masked, tie-exact for the two tied maps, soft
+    exact = keep_mask_exact(maps, 0.3, np.random.default_rng(0))
+    expected = linear(x * exact[..., None])[np.arange(6), classes]
+    np.testing.assert_allclose(table["O_exact"], expected, rtol=1e-6)
+    untied = [0, 2, 3, 5]
+    np.testing.assert_array_equal(table["O_exact"][untied], table["O"][untied])
+
+
 @pytest.mark.parametrize("channels", [1, 3])
 def test_soft_variant_multiplies_by_the_normalized_map(channels):
     rng = np.random.default_rng(2)

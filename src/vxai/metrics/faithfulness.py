@@ -61,7 +61,7 @@ def drop_increase(predict, x, maps, classes, k, batch_size=64, seed=0, probs=Non
     """Per-sample Drop/Increase table for maps of the predicted `classes` of inputs `x`,
     with the tie-exact and soft variants. `predict(batch) -> probabilities`; `probs` are
     the probabilities of the full inputs if already known; masked inputs are built one
-    batch at a time."""
+    batch at a time, and the tie-exact one is scored only where ties make it differ."""
     rng = np.random.default_rng(seed)
     columns = {name: [] for name in ("Y", "O", "O_exact", "O_soft", "kept_fraction")}
     for start in range(0, len(x), batch_size):
@@ -70,8 +70,15 @@ def drop_increase(predict, x, maps, classes, k, batch_size=64, seed=0, probs=Non
         rows = np.arange(len(xb))
         keep = keep_mask(mb, k)
         columns["Y"].append((predict(xb) if probs is None else probs[sl])[rows, cb])
-        columns["O"].append(predict(masked_inputs(xb, keep))[rows, cb])
-        columns["O_exact"].append(predict(masked_inputs(xb, keep_mask_exact(mb, k, rng)))[rows, cb])
+        observed = predict(masked_inputs(xb, keep))[rows, cb]
+        columns["O"].append(observed)
+        exact = keep_mask_exact(mb, k, rng)
+        tied = (exact != keep).reshape(len(xb), -1).any(axis=1)  # else the same masked input
+        observed = observed.copy()
+        if tied.any():
+            scored = predict(masked_inputs(xb[tied], exact[tied]))
+            observed[tied] = scored[np.arange(len(scored)), cb[tied]]
+        columns["O_exact"].append(observed)
         soft = (xb * normalize01(mb)[..., None]).astype(xb.dtype)
         columns["O_soft"].append(predict(soft)[rows, cb])
         columns["kept_fraction"].append(keep.reshape(len(xb), -1).mean(axis=1))
