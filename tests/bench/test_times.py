@@ -34,7 +34,7 @@ def test_a_job_logs_the_passes_it_issued_and_the_bench_reads_them(tmp_path, caps
     import numpy as np
 
     from run import job_passes
-    from test_methods_properties import small_cnn
+    from small_models import small_cnn
     from vxai import passes
     from vxai.methods import get_method
     from vxai.runtime import report_errors

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from test_methods_properties import sample, small_cnn
+from small_models import sample, small_cnn
 from vxai.errors import UserError
 from vxai.methods import get_method
 from vxai.methods.base import upsample

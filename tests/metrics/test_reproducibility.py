@@ -5,8 +5,7 @@ import keras
 import numpy as np
 import pytest
 
-from test_methods_perturbation import linear_model
-from test_methods_properties import FAST, ready, sample, small_cnn
+from small_models import FAST, linear_model, ready, sample, small_cnn
 from vxai.methods import get_method, method_names, spec
 from vxai.metrics.reproducibility import reproducibility, unexplained
 

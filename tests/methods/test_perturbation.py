@@ -8,19 +8,11 @@ from scipy.stats import spearmanr
 
 from conftest import shared
 from numeric import REORDERED, assert_above, assert_below, assert_close
+from small_models import linear_model
 from vxai.methods import get_method
 from vxai.methods.approximation.base import segment
 
 pytestmark = pytest.mark.numeric
-
-
-def linear_model(weights, inputs_shape, activation=None):
-    """Outputs = flatten(x) @ weights, no bias (optionally softmax)."""
-    inputs = keras.Input(inputs_shape)
-    dense = keras.layers.Dense(weights.shape[1], use_bias=False, activation=activation)
-    outputs = dense(keras.layers.Flatten()(inputs))
-    dense.set_weights([weights.astype(np.float32)])
-    return keras.Model(inputs, outputs)
 
 
 def bump(shape):
