@@ -47,16 +47,16 @@ def criterion_ranks(tables, seed=0, n_boot=200):
     rng = np.random.default_rng(seed)
     rows = []
     for criterion, columns in criteria().items():
-        ranked = {c: sample_ranks(m) for c in columns
-                  if (m := sample_matrix(tables, c)) is not None}
-        ranked = {c: r for c, r in ranked.items() if len(r) and r.shape[1] >= 2}
+        matrices = {c: m for c in columns if (m := sample_matrix(tables, c)) is not None}
+        ranked = {c: r for c, m in matrices.items()
+                  if len(r := sample_ranks(m)) and r.shape[1] >= 2}
         if not ranked:
             continue
         methods = [m for m in next(iter(ranked.values())).columns
                    if all(m in r.columns for r in ranked.values())]
         if len(methods) < 2:
             continue
-        ranked = {c: sample_ranks(sample_matrix(tables, c)[methods]) for c in ranked}
+        ranked = {c: sample_ranks(matrices[c][methods]) for c in ranked}
         ranked = {c: r for c, r in ranked.items() if len(r)}
         mean = np.mean([r.mean().to_numpy() for r in ranked.values()], axis=0)
         places = np.empty((n_boot, len(methods)))
