@@ -271,7 +271,7 @@ def test_fullgrad_agrees_with_pytorch_grad_cam(name, tmp_path):
     a small CNN built here and the HMT VGG-7 (FullGrad there is for images only)."""
     if importlib.util.find_spec("pytorch_grad_cam") is None:  # imported only in its process
         pytest.skip("pytorch-grad-cam (package grad-cam) is not installed")
-    from test_methods_properties import sample, small_cnn
+    from small_models import sample, small_cnn
 
     model = small_cnn(2, head="gap") if name == "small" else project_model("hmt")
     np.savez(tmp_path / "layers.npz", **torch_layers(model))
