@@ -82,16 +82,17 @@ def removed_count(fraction, n_features):
     return math.floor(fraction * n_features + 1e-9)
 
 
-def road(predict, x, maps, classes, fractions, noise, rng, batch_size=64):
+def road(predict, x, maps, classes, fractions, noise, rng, batch_size=64, lerf=True):
     """(morf, lerf): per-sample curves (n, fractions) of the class probability after the
     most (MoRF) or least (LeRF) relevant `fractions` of the features are removed by noisy
     linear imputation (noise: the standard deviation added to the imputed values, drawn
-    from `rng` in a fixed order)."""
+    from `rng` in a fixed order). With lerf=False only MoRF is computed (lerf is None)."""
     ranks = descending_ranks(maps)
     n_features = ranks.shape[1]
     spatial = np.shape(maps)[1:]
     curves = np.zeros((2, len(x), len(fractions)))
-    jobs = [(d, i, j) for i in range(len(x)) for j in range(len(fractions)) for d in (0, 1)]
+    directions = (0, 1) if lerf else (0,)
+    jobs = [(d, i, j) for i in range(len(x)) for j in range(len(fractions)) for d in directions]
     for begin in range(0, len(jobs), batch_size):
         chunk = jobs[begin:begin + batch_size]
         batch = np.empty((len(chunk), *x.shape[1:]), dtype=x.dtype)
@@ -105,7 +106,7 @@ def road(predict, x, maps, classes, fractions, noise, rng, batch_size=64):
         probs = predict(batch)
         for row, (direction, i, j) in enumerate(chunk):
             curves[direction, i, j] = probs[row, classes[i]]
-    return curves[0], curves[1]
+    return curves[0], curves[1] if lerf else None
 
 
 def road_area(curves, fractions):

@@ -91,7 +91,7 @@ def _faithfulness(predict, x, maps, classes, probs, keep_fraction, batch_size, s
     if settings:
         fractions = np.asarray(settings["fractions"], dtype=np.float64)
         morf, _ = road(predict, x, maps, classes, fractions, settings["noise"],
-                       np.random.default_rng(derive_seed(seed, "road")), batch_size)
+                       np.random.default_rng(derive_seed(seed, "road")), batch_size, lerf=False)
         areas = road_area(morf, fractions)
         low, high = bootstrap_ci(areas, seed=seed)
         found |= {"road_morf_auc": float(areas.mean()), "road_morf_auc_lo": low,
