@@ -33,19 +33,6 @@ def pytest_configure(config):
     tf.config.threading.set_intra_op_parallelism_threads(int(THREADS))
 
 
-# Modules that run Snakemake jobs or edit the library's files: under pytest-xdist
-# (`pytest -n 2 --dist loadgroup`) they run in order on one worker, as a single unit, so that
-# no job records a file another test has edited for a moment; everything else runs beside them.
-SERIAL_MODULES = {"test_explorer.py", "test_own_datasets.py", "test_reliability.py",
-                  "test_slurm.py", "test_workflow.py"}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        if item.path.name in SERIAL_MODULES:
-            item.add_marker(pytest.mark.xdist_group("workflow"))
-
-
 def shared(*parts):
     """A path under the shared real data, or skip the test when it is absent."""
     path = SHARED_DATA.joinpath(*parts)
