@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
@@ -88,6 +89,14 @@ def hmt_course(tmp_path):
 
 SNAKEFILE = REPO / "workflow" / "Snakefile"
 SMOKE = ["--configfile", str(REPO / "config" / "smoke.yaml")]
+
+
+def smoke_config():
+    """The config of a smoke run: config.yaml with smoke.yaml on top, as Snakemake merges them."""
+    from vxai.configs import merge_configs
+
+    return merge_configs(*(yaml.safe_load((REPO / "config" / name).read_text())
+                           for name in ("config.yaml", "smoke.yaml")))
 
 
 def snakemake(workdir, *args, timeout=2700, env=None):

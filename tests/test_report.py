@@ -15,9 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-import yaml  # noqa: E402
 
-from conftest import REPO  # noqa: E402
+from conftest import REPO, smoke_config  # noqa: E402
 from vxai.data import TITLES  # noqa: E402
 from vxai.evaluation import classification_metrics, confusion_tables, ranked_confusions  # noqa: E402
 from vxai.methods.registry import ordered, spec  # noqa: E402
@@ -86,7 +85,7 @@ def appendix_fixture(folder, methods=METHODS):
     """Results of two datasets with `methods` each, written like the pipeline writes them;
     returns the `files` of render_appendix, the config and the report folder."""
     rng = np.random.default_rng(0)
-    results, config = folder / "results", yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    results, config = folder / "results", smoke_config()
     report = REPO / "report"
     files = {"html_template": str(report / "appendix.html.j2"),
              "latex_template": str(report / "appendix.tex.j2"),

@@ -59,3 +59,16 @@ def test_an_own_dataset_starts_from_the_built_in_of_its_kind():
     assert base["datasets"]["digits"]["curves"] == {"samples": 4}  # no aliasing
     waves["road"]["noise"] = 1.0
     assert base["mnist1d"]["road"]["noise"] != 1.0
+
+
+def test_the_smoke_run_runs_every_registered_method_on_both_datasets():
+    """So that every method runs end to end on signals and on images in CI: the smoke profile
+    extends config.yaml's methods, and config.yaml lists every registered method."""
+    from vxai.methods.registry import method_names
+
+    from conftest import smoke_config
+
+    config = smoke_config()
+    for dataset in ("mnist1d", "hmt"):
+        missing = set(method_names()) - set(config[dataset]["methods"])
+        assert not missing, f"{dataset} of the smoke run lacks {sorted(missing)}"

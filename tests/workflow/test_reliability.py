@@ -20,7 +20,7 @@ import psutil
 import pytest
 import yaml
 
-from conftest import REPO, SMOKE, SNAKEFILE, snakemake, write_tiles
+from conftest import REPO, SMOKE, SNAKEFILE, smoke_config, snakemake, write_tiles
 from vxai.methods.registry import specs
 
 pytestmark = pytest.mark.workflow
@@ -179,7 +179,7 @@ def with_consumers(jobs, edges):
 def test_every_jobs_code_inputs_are_the_library_files_it_imports(forced_jobs):
     """Each job's `vxai` inputs are exactly what its script and methods import (by the
     modulefinder oracle), for every job and every module of the library at once."""
-    config = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    config = smoke_config()
     scripts = rule_scripts()
     library = REPO / "src" / "vxai"
     checked = 0
@@ -206,7 +206,7 @@ def test_editing_a_library_module_reruns_exactly_the_jobs_that_import_it(smoke_r
                                                                          module):
     """The jobs whose script or methods reach the module (by the modulefinder oracle), and
     the jobs downstream of them; no other."""
-    config = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    config = smoke_config()
     scripts = rule_scripts()
     importing = {job for job in consumers if job[0] in scripts and module in
                  imported_library_files(scripts[job[0]], tuple(job_methods(*job, config)))}
@@ -344,9 +344,10 @@ def lean_config(path):
     """The smoke config on MNIST-1D alone with four methods, written to `path`: a run of its
     own costs a fraction of the smoke run, and each job's outputs do not depend on the other
     methods or datasets."""
-    config = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    config = smoke_config()
     config["run_datasets"] = ["mnist1d"]
     config["mnist1d"]["methods"] = {m: config["mnist1d"]["methods"][m] for m in LEAN_METHODS}
+    config["mnist1d"]["replace_methods"] = True  # these methods, not all of config.yaml's
     config["report"]["pdf"] = False  # the report is not compared; the smoke run checks the PDF
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return ["--configfile", str(path)]

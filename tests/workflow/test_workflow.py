@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import REPO, snakemake, write_tiles
+from conftest import REPO, smoke_config, snakemake, write_tiles
 from vxai.methods.registry import ordered, specs
 
 
@@ -220,7 +220,7 @@ def test_appendix_in_headless_chromium(smoke_run, tmp_path):
     probe = json.loads(html.unescape(title[1]))
     assert probe["images"] > 10 and probe["broken"] == [], probe["broken"]
     assert probe["errors"] == []
-    config = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    config = smoke_config()
     configured = [m for d in ("mnist1d", "hmt") for m in ordered(config[d]["methods"])]
     assert probe["methods"] == configured  # in the registry's order, not the config's
     screenshot = workdir / "results" / "report" / "appendix.png"
