@@ -86,3 +86,20 @@ def test_the_agreement_table_ranks_every_registered_column():
 
     assert METRICS == summary_columns()
     assert METRICS["drop_pct"] == ("Drop%", False) and METRICS["reproducibility"][1] is True
+
+
+def test_the_summary_stage_and_every_metric_module_load_without_tensorflow():
+    """The summary job sits at the end of the run's critical path: loading TensorFlow there
+    costs seconds that nothing else overlaps."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import importlib, sys; import vxai.stages.summary; "
+            "from vxai.metrics.registry import metric_specs; "
+            "[importlib.import_module(m.module) for m in metric_specs()]; "
+            "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, "
+            "sorted(m for m in sys.modules if m.startswith('vxai'))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    assert run.returncode == 0, run.stderr[-2000:]

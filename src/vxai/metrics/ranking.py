@@ -125,18 +125,17 @@ def krippendorff_alpha(data, level="ordinal"):
     """Krippendorff's alpha of a (raters x units) array (NaN = missing) at the `interval` or
     `ordinal` level, from the coincidence matrix (Krippendorff 2011)."""
     data = np.asarray(data, dtype=np.float64)
-    values = np.unique(data[np.isfinite(data)])
-    index = {v: i for i, v in enumerate(values)}
-    coincidence = np.zeros((len(values), len(values)))
-    for unit in data.T:
-        present = unit[np.isfinite(unit)]
-        m = len(present)
-        if m < 2:
-            continue
-        for i, a in enumerate(present):
-            for j, b in enumerate(present):
-                if i != j:
-                    coincidence[index[a], index[b]] += 1 / (m - 1)
+    present = np.isfinite(data)
+    values = np.unique(data[present])
+    # counts[u, v]: how often unit u holds value v; each unit adds its ordered pairs of
+    # different raters, weighted 1 / (m_u - 1) for its m_u values
+    units = np.nonzero(present)[1]
+    counts = np.zeros((data.shape[1], len(values)))
+    np.add.at(counts, (units, np.searchsorted(values, data[present])), 1)
+    m = counts.sum(axis=1)
+    counts = counts[m >= 2]
+    weighted = counts / (m[m >= 2] - 1)[:, None]
+    coincidence = weighted.T @ counts - np.diag(weighted.sum(axis=0))
     totals = coincidence.sum(axis=1)
     n = totals.sum()
     if level == "interval":

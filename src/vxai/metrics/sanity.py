@@ -1,7 +1,6 @@
 """Model-randomization sanity check (Adebayo et al. 2018): re-initialize the weighted layers
 one after another from the output down and measure how much the maps change."""
 
-import keras
 import numpy as np
 from scipy.stats import spearmanr
 
@@ -9,6 +8,8 @@ from scipy.stats import spearmanr
 def randomized_copies(model, seed):
     """Yield (layer name, model copy) with the top 1, 2, ... weighted layers re-initialized
     (kernels drawn from a normal with the original kernel's std, biases zeroed)."""
+    import keras  # here: the summary stage imports rank_correlations without TensorFlow
+
     rng = np.random.default_rng(seed)
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
