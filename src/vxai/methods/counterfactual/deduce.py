@@ -123,9 +123,13 @@ class DeDUCE(Explainer):
         super().fit(x, y, ids)
 
     def class_log_density(self, features, classes):
-        """log N(features; mu_c, Sigma_c) for each row's class c."""
+        """log N(features; mu_c, Sigma_c) for each row's class c: the rows of each class
+        times that class's Cholesky factor (gathering a factor per row would copy n x d x d)."""
         centred = features - tf.gather(self.means, classes)
-        projected = tf.einsum("nd,nde->ne", centred, tf.gather(self.cholesky, classes))
+        n_classes = len(self.gaussians)
+        rows = tf.dynamic_partition(tf.range(tf.shape(centred)[0]), classes, n_classes)
+        parts = tf.dynamic_partition(centred, classes, n_classes)
+        projected = tf.dynamic_stitch(rows, [part @ self.cholesky[c] for c, part in enumerate(parts)])
         return tf.gather(self.log_norm, classes) - 0.5 * tf.reduce_sum(projected**2, axis=1)
 
     def log_density(self, x):
