@@ -41,15 +41,21 @@ def keep_mask(maps, k):
     return (flat > threshold).reshape(np.shape(maps))
 
 
-def keep_mask_exact(maps, k, rng):
-    """Keep exactly floor(k * n) features: the largest values, ties in a random order."""
+def keep_mask_exact(maps, k, rng, keep=None):
+    """Keep exactly floor(k * n) features: the largest values, ties in a random order.
+    `keep` is keep_mask(maps, k) if already computed: it is the answer wherever no tie
+    straddles the threshold, so only the other samples are sorted."""
     flat = np.asarray(maps, dtype=np.float64).reshape(len(maps), -1)
     m = math.floor(k * flat.shape[1])
-    tie_break = rng.random(flat.shape)
-    order = np.lexsort((tie_break, -flat), axis=1)  # by value descending, then random
-    keep = np.zeros(flat.shape, dtype=bool)
-    np.put_along_axis(keep, order[:, :m], True, axis=1)
-    return keep.reshape(np.shape(maps))
+    tie_break = rng.random(flat.shape)  # for every sample: its draw does not depend on ties
+    exact = (keep_mask(maps, k) if keep is None else keep).reshape(flat.shape).copy()
+    tied = exact.sum(axis=1) < m
+    if tied.any():
+        order = np.lexsort((tie_break[tied], -flat[tied]), axis=1)  # value descending, then random
+        rows = np.zeros((int(tied.sum()), flat.shape[1]), dtype=bool)
+        np.put_along_axis(rows, order[:, :m], True, axis=1)
+        exact[tied] = rows
+    return exact.reshape(np.shape(maps))
 
 
 def masked_inputs(x, keep):
@@ -72,7 +78,7 @@ def drop_increase(predict, x, maps, classes, k, batch_size=64, seed=0, probs=Non
         columns["Y"].append((predict(xb) if probs is None else probs[sl])[rows, cb])
         observed = predict(masked_inputs(xb, keep))[rows, cb]
         columns["O"].append(observed)
-        exact = keep_mask_exact(mb, k, rng)
+        exact = keep_mask_exact(mb, k, rng, keep)
         tied = (exact != keep).reshape(len(xb), -1).any(axis=1)  # else the same masked input
         observed = observed.copy()
         if tied.any():
