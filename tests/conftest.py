@@ -88,7 +88,9 @@ def hmt_course(tmp_path):
 
 
 SNAKEFILE = REPO / "workflow" / "Snakefile"
-SMOKE = ["--configfile", str(REPO / "config" / "smoke.yaml")]
+# the smoke profile as a user runs it from the repository: config.yaml, smoke.yaml on top (a
+# test's working directory has no config/config.yaml for the Snakefile's `configfile:` to find)
+SMOKE = ["--configfile", *(str(REPO / "config" / name) for name in ("config.yaml", "smoke.yaml"))]
 
 
 def smoke_config():

@@ -51,7 +51,7 @@ def with_override(workdir, name, text):
     """The smoke config followed by an override file written into the working directory."""
     path = workdir / name
     path.write_text(text)
-    return ["--configfile", SMOKE[1], str(path)]
+    return [*SMOKE, str(path)]
 
 
 @contextlib.contextmanager
