@@ -90,15 +90,15 @@ def hmt_course(tmp_path):
 SNAKEFILE = REPO / "workflow" / "Snakefile"
 # the smoke profile as a user runs it from the repository: config.yaml, smoke.yaml on top (a
 # test's working directory has no config/config.yaml for the Snakefile's `configfile:` to find)
-SMOKE = ["--configfile", *(str(REPO / "config" / name) for name in ("config.yaml", "smoke.yaml"))]
+SMOKE_FILES = [REPO / "config" / name for name in ("config.yaml", "smoke.yaml")]
+SMOKE = ["--configfile", *map(str, SMOKE_FILES)]
 
 
 def smoke_config():
-    """The config of a smoke run: config.yaml with smoke.yaml on top, as Snakemake merges them."""
+    """The config of a smoke run: SMOKE_FILES merged as Snakemake merges them."""
     from vxai.configs import merge_configs
 
-    return merge_configs(*(yaml.safe_load((REPO / "config" / name).read_text())
-                           for name in ("config.yaml", "smoke.yaml")))
+    return merge_configs(*(yaml.safe_load(path.read_text()) for path in SMOKE_FILES))
 
 
 def snakemake(workdir, *args, timeout=2700, env=None):
