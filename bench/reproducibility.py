@@ -71,7 +71,7 @@ def test_split(dataset, config):
 def agreement(first, second, seed):
     """(mean Spearman over the samples where both maps vary, its bootstrap interval, the
     number of samples where a map is constant)."""
-    from vxai.metrics.faithfulness import bootstrap_ci
+    from vxai.statistics.summary import bootstrap_ci
     from vxai.metrics.sanity import rank_correlations
 
     rho = rank_correlations(first, second, absolute=False)

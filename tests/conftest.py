@@ -34,6 +34,27 @@ def pytest_configure(config):
     tf.config.threading.set_intra_op_parallelism_threads(int(THREADS))
 
 
+# a test that requests one of these (directly or through another fixture) runs Snakemake
+SNAKEMAKE_FIXTURES = {"smoke_run"}
+_RUNNING = {}
+
+
+def pytest_collection_modifyitems(items):
+    """The `workflow` marker follows the fixtures: `-m "not workflow"` leaves out every test
+    that needs a Snakemake run."""
+    for item in items:
+        if SNAKEMAKE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.workflow)
+
+
+@pytest.fixture(autouse=True)
+def _running_test(request):
+    """Remember the running test, so that `snakemake()` can refuse an unmarked one."""
+    _RUNNING["item"] = request.node
+    yield
+    _RUNNING.pop("item", None)
+
+
 def shared(*parts):
     """A path under the shared real data, or skip the test when it is absent."""
     path = SHARED_DATA.joinpath(*parts)
@@ -105,6 +126,10 @@ def snakemake(workdir, *args, timeout=2700, env=None):
     """Run snakemake on this repository's workflow in `workdir`; return the completed process.
     The timeout only guards against a hang: machines of the same kind differ up to 3x in
     speed, and the smoke run takes 8-9 minutes on an idle fast one."""
+    item = _RUNNING.get("item")
+    if item is not None and item.get_closest_marker("workflow") is None:
+        raise AssertionError(f"{item.nodeid} runs Snakemake but is not marked `workflow`: "
+                             "`-m 'not workflow'` would run it")
     command = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), "-d", str(workdir), *args]
     return subprocess.run(command, cwd=workdir, capture_output=True, text=True, timeout=timeout,
                           env=env)
@@ -123,11 +148,42 @@ def provide_hmt_inputs(workdir):
 
 
 @pytest.fixture(scope="session")
-def smoke_run(tmp_path_factory):
+def module_log(tmp_path_factory):
+    """A folder where the smoke run's jobs record the library modules they loaded
+    (tests/workflow/module_recorder.py, installed as `sitecustomize`)."""
+    return tmp_path_factory.mktemp("smoke-modules")
+
+
+def recording_env(log):
+    """The environment of a Snakemake run whose jobs record their loaded modules in `log`."""
+    site = log / "site"
+    site.mkdir(exist_ok=True)
+    (site / "sitecustomize.py").write_text(
+        (REPO / "tests" / "workflow" / "module_recorder.py").read_text())
+    user_path = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), *user_path]),
+            "VXAI_MODULE_LOG": str(log), "VXAI_RECORD_UNDER": str(REPO / "src")}
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory, module_log):
     """One complete run of config/smoke.yaml, shared by the workflow and reliability tests:
-    (working directory, 'real' or 'synthetic' HMT inputs, config arguments)."""
+    (working directory, 'real' or 'synthetic' HMT inputs, config arguments). Its jobs record
+    the library modules they load in `module_log`."""
     workdir = tmp_path_factory.mktemp("smoke")
     inputs = provide_hmt_inputs(workdir)
-    run = snakemake(workdir, "--cores", "2", *SMOKE)
+    run = snakemake(workdir, "--cores", "2", *SMOKE, env=recording_env(module_log))
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-5000:]
     return workdir, inputs, SMOKE
+
+
+@pytest.fixture(scope="session")
+def loaded_modules(smoke_run, module_log):
+    """{(rule, 'key=value, ...' wildcards): the library files the job loaded} of the smoke run."""
+    import json
+
+    found = {}
+    for path in module_log.glob("*.json"):
+        record = json.loads(path.read_text())
+        found[(record["rule"], record["wildcards"])] = {Path(f) for f in record["files"]}
+    return found

@@ -3,12 +3,14 @@
 Files are parsed with `ast`, never imported, so the workflow can ask at DAG-build time
 without loading TensorFlow. Imports inside functions count; importing `vxai.a.b` counts
 the packages `vxai` and `vxai.a` too, as Python runs their `__init__.py`. Modules loaded by
-name at run time (the methods, through their registry) are not seen: callers add their
-files as `extra`.
+name at run time count as well: reaching the metric registry reaches every metric module
+(`metric_specs()` imports them all), and callers add the attribution methods a job runs as
+`extra` (a job loads only its own).
 """
 
 import ast
 from functools import cache
+from importlib.machinery import PathFinder
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -25,6 +27,37 @@ def module_file(name):
         if candidate.is_file():
             return candidate
     return None
+
+
+def source_file(name):
+    """The source file of any dotted module `name`, found without running any of its
+    packages' `__init__` (which may import TensorFlow); None when there is none."""
+    found, parts = None, name.split(".")
+    for depth in range(1, len(parts) + 1):
+        locations = found.submodule_search_locations if found else None
+        found = PathFinder.find_spec(".".join(parts[:depth]), locations)
+        if found is None:
+            return None
+    return Path(found.origin) if found.origin and found.origin.endswith(".py") else None
+
+
+def _loaded_by_name(path):
+    """The files a module loads by name when it runs: every metric module for the metric
+    registry, nothing for any other module."""
+    if path == PACKAGE / "metrics" / "registry.py":
+        from vxai.metrics.registry import metric_files
+
+        return metric_files()
+    return []
+
+
+def _with_own_packages(path):
+    """`path` and the `__init__.py` of the packages above it (inside vxai)."""
+    name = _module_name(path)
+    found = [Path(path).resolve()]
+    if name:
+        found += [f for f in map(module_file, _with_packages(name)) if f]
+    return found
 
 
 def _module_name(path):
@@ -73,10 +106,8 @@ def library_files(script, extra=()):
     """Sorted library files that `script` and the `extra` files (paths) reach through their
     imports, transitively, with the `extra` files themselves and their packages."""
     todo = [Path(script).resolve()]
-    for path in map(Path, extra):
-        name = _module_name(path)
-        todo += [path.resolve()] + ([f for f in map(module_file, _with_packages(name)) if f]
-                                    if name else [])
+    for path in extra:
+        todo += _with_own_packages(path)
     seen = set()
     while todo:
         path = todo.pop()
@@ -84,5 +115,7 @@ def library_files(script, extra=()):
             continue
         seen.add(path)
         todo.extend(_direct(path) - seen)
+        for loaded in _loaded_by_name(path):
+            todo.extend(_with_own_packages(loaded))
     seen.discard(Path(script).resolve())
     return sorted(seen)

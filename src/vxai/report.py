@@ -20,8 +20,8 @@ from vxai.configs import merge_configs
 from vxai.data import dataset_order, title
 from vxai.io import atomic_path, file_sha256
 from vxai.methods.registry import diagnostic_columns, ordered, spec
-from vxai.metrics.agreement import METRICS, disagreement_sentence, random_beats_most
-from vxai.metrics.agreement import name as metric_name
+from vxai.statistics.agreement import METRICS, disagreement_sentence, random_beats_most
+from vxai.statistics.agreement import name as metric_name
 from vxai.references import bibliography, read_bibtex_text
 from vxai.trust import trust_section
 from vxai.why import budget_rows, course_comparison, why_these_numbers

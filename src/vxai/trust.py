@@ -1,14 +1,14 @@
 """'Which method can I trust on this model?': plain sentences and tables, per dataset,
 generated from the criterion ranks, the paired tests against the random map and the checks
-of the metrics (vxai.metrics.comparison and .ranking)."""
+of the metrics (vxai.statistics.comparison and .ranking)."""
 
 import numpy as np
 import pandas as pd
 
 from vxai.methods.registry import RANDOM_MAP, ordered, spec
-from vxai.metrics.agreement import name as metric_name
-from vxai.metrics.comparison import against
-from vxai.metrics.ranking import criteria
+from vxai.statistics.agreement import name as metric_name
+from vxai.statistics.comparison import against
+from vxai.statistics.ranking import criteria
 
 SYMBOLS = {"better": "+", "not different": "=", "worse": "-"}
 

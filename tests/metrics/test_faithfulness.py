@@ -8,7 +8,8 @@ import pytest
 
 from conftest import linear_softmax
 from numeric import REORDERED, assert_close
-from vxai.metrics.faithfulness import drop_increase, keep_mask, summarize
+from vxai.metrics.faithfulness import drop_increase, keep_mask
+from vxai.statistics.overall import summarize
 
 pytestmark = pytest.mark.numeric
 
@@ -136,7 +137,7 @@ def test_soft_variant_multiplies_by_the_normalized_map(channels):
 
 
 def test_method_comparison_counts_lower_drops():
-    from vxai.metrics.faithfulness import compare_methods
+    from vxai.statistics.overall import compare_methods
 
     labels = ["a", "a", "b", "b"]
     ids = ["s0", "s1", "s2", "s3"]

@@ -60,7 +60,7 @@ def test_registering_is_reading_the_literal_without_importing(tmp_path, monkeypa
 
 
 def test_the_summary_has_every_registered_column_with_its_interval():
-    from vxai.metrics.faithfulness import summarize
+    from vxai.statistics.overall import summarize
 
     rng = np.random.default_rng(0)
     n = 12
@@ -82,7 +82,7 @@ def test_the_summary_has_every_registered_column_with_its_interval():
 
 
 def test_the_agreement_table_ranks_every_registered_column():
-    from vxai.metrics.agreement import METRICS
+    from vxai.statistics.agreement import METRICS
 
     assert METRICS == summary_columns()
     assert METRICS["drop_pct"] == ("Drop%", False) and METRICS["reproducibility"][1] is True

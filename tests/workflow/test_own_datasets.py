@@ -167,6 +167,7 @@ def test_changing_one_own_dataset_reruns_only_its_jobs(own_run):
     assert not [path for path in outputs if path.startswith("results/digits/")]
 
 
+@pytest.mark.workflow
 def test_own_dataset_mistakes_stop_the_run_naming_the_key(tmp_path):
     (tmp_path / "digits").mkdir()
     entry = {"kind": "images", "source": "digits", "model_file": "digits.keras"}
@@ -190,6 +191,7 @@ def test_own_dataset_mistakes_stop_the_run_naming_the_key(tmp_path):
         assert run.returncode != 0 and message in run.stdout + run.stderr, (message, run.stderr[-2000:])
 
 
+@pytest.mark.workflow
 def test_skip_unsupported_leaves_out_what_the_model_cannot_serve(tmp_path):
     """A ReLU layer between the pooling and the logits: CAM's class score does not split
     over positions, so with skip_unsupported CAM is left out, naming the layer; Grad-CAM

@@ -2,7 +2,6 @@
 interrupted runs resume cleanly, and mistakes get one clear message."""
 
 import contextlib
-import functools
 import os
 import re
 import shutil
@@ -115,37 +114,6 @@ def rule_scripts():
             if (script := re.search(r"scripts/(\w+\.py)", rule))}
 
 
-@functools.cache
-def imported_library_files(script, methods):
-    """The oracle for the workflow's code inputs: the `vxai` files Python's modulefinder
-    (bytecode, not ast) finds from the script and from the methods' registered modules."""
-    from modulefinder import ModuleFinder
-
-    from vxai.methods import spec
-
-    finder = ModuleFinder(path=[str(REPO / "src")])
-    finder.run_script(str(REPO / "scripts" / script))
-    for method in methods:
-        finder.import_hook(spec(method).module)
-    return {Path(m.__file__) for name, m in finder.modules.items()
-            if name.split(".")[0] == "vxai" and m.__file__}
-
-
-def job_methods(rule, wildcards, config):
-    """The attribution methods a job runs besides its script's own imports."""
-    from vxai.methods import spec
-
-    keys = dict(part.split("=") for part in wildcards.split(", ")) if wildcards else {}
-    configured = config[keys["dataset"]]["methods"] if "dataset" in keys else {}
-    if "method" in keys:
-        return [keys["method"]]
-    if rule == "budget_convergence":
-        return [m for m in configured if spec(m).budget]
-    if rule == "misclassified_figure":
-        return [m for m in config["report"]["misclassified"]["methods"] if m in configured]
-    return []
-
-
 @pytest.fixture(scope="module")
 def forced_jobs(smoke_run):
     """Every job of the smoke DAG with its inputs, from one dry run with --forceall."""
@@ -176,43 +144,71 @@ def with_consumers(jobs, edges):
     return found
 
 
-def test_every_jobs_code_inputs_are_the_library_files_it_imports(forced_jobs):
-    """Each job's `vxai` inputs are exactly what its script and methods import (by the
-    modulefinder oracle), for every job and every module of the library at once."""
-    config = smoke_config()
+def code_inputs(workdir, fields):
+    """The library files among a job's inputs (as the dry run lists them, relative paths)."""
+    library = REPO / "src"
+    return {path for path in ((workdir / p).resolve() for p in fields["input"])
+            if path.is_relative_to(library)}
+
+
+def test_every_jobs_code_inputs_are_the_modules_it_loaded(smoke_run, forced_jobs,
+                                                          loaded_modules):
+    """Each job's library inputs are exactly the modules its process loaded in the smoke run
+    (recorded from sys.modules, not predicted), those loaded by name from a registry
+    included; the inputs are paths relative to the working directory, as data inputs are."""
+    workdir = smoke_run[0]
     scripts = rule_scripts()
-    library = REPO / "src" / "vxai"
     checked = 0
     for (rule, wildcards), fields in forced_jobs.items():
         if rule not in scripts:
             continue
-        listed = {Path(p) for p in fields["input"] if Path(p).is_relative_to(library)}
-        expected = imported_library_files(scripts[rule], tuple(job_methods(rule, wildcards, config)))
-        assert listed == expected, (rule, wildcards, sorted(map(str, listed ^ expected)))
+        assert not any(Path(p).is_absolute() for p in fields["input"]), (rule, fields["input"])
+        listed = code_inputs(workdir, fields)
+        loaded = loaded_modules[(rule, wildcards)]
+        assert listed == loaded, (rule, wildcards, sorted(map(str, listed ^ loaded)))
         checked += 1
     assert checked > 60
 
 
-# editing one of these reruns its importers and their consumers, and nothing else: every job,
-# every method module, a metric, a stage, the data and the report (the test above checks that
-# each job lists exactly its imports; these, that Snakemake acts on them)
-EDITED = ["__init__.py", "methods/backprop/saliency.py", "metrics/road.py", "stages/summary.py",
-          "data/hmt.py", "report.py"]
+def test_every_library_module_is_a_code_input_of_some_job(smoke_run, forced_jobs):
+    """So editing any module reruns something; package `__init__.py` files that hold nothing
+    are the only modules no job needs to list."""
+    listed = set().union(*(code_inputs(smoke_run[0], fields) for fields in forced_jobs.values()))
+    unlisted = {path for path in LIBRARY
+                if path not in listed and not (path.name == "__init__.py" and not path.read_text())}
+    assert unlisted == set()
+
+
+# editing one of these reruns the jobs that load it and their consumers, and nothing else: the
+# package, a method module, metrics loaded by name through their registry, a stage, the data,
+# the statistics and the report (the test above checks that each job lists exactly what it
+# loads; these, that Snakemake acts on them)
+EDITED = ["__init__.py", "methods/backprop/saliency.py", "metrics/road.py",
+          "metrics/robustness.py", "metrics/complexity.py", "stages/summary.py", "data/hmt.py",
+          "statistics/ranking.py", "report.py"]
 
 
 @pytest.mark.parametrize("module", [REPO / "src" / "vxai" / name for name in EDITED],
                          ids=EDITED)
-def test_editing_a_library_module_reruns_exactly_the_jobs_that_import_it(smoke_run, consumers,
-                                                                         module):
-    """The jobs whose script or methods reach the module (by the modulefinder oracle), and
-    the jobs downstream of them; no other."""
-    config = smoke_config()
-    scripts = rule_scripts()
-    importing = {job for job in consumers if job[0] in scripts and module in
-                 imported_library_files(scripts[job[0]], tuple(job_methods(*job, config)))}
+def test_editing_a_library_module_reruns_exactly_the_jobs_that_load_it(smoke_run, consumers,
+                                                                       loaded_modules, module):
+    """The jobs that loaded the module in the smoke run, and the jobs downstream of them."""
+    loading = {job for job, files in loaded_modules.items() if module in files}
+    assert loading
     with edited(module, "\n# edited by a test\n"):
         planned = planned_jobs(smoke_run[0])
-    assert planned == with_consumers(importing, consumers)
+    assert planned == with_consumers(loading, consumers)
+
+
+def test_a_copied_project_folder_reruns_nothing(smoke_run, tmp_path_factory):
+    """Code inputs are relative paths: the same project elsewhere (at the same depth, so the
+    checkout is at the same relative place) is complete."""
+    copy = tmp_path_factory.getbasetemp() / f"{smoke_run[0].name}-copy"
+    shutil.copytree(smoke_run[0], copy, symlinks=True)
+    try:
+        assert planned_jobs(copy) == set()
+    finally:
+        shutil.rmtree(copy)
 
 
 def test_touching_every_library_module_reruns_nothing(smoke_run):

@@ -18,6 +18,8 @@ def job_counts(output):
     table = output.split("Job stats:")[1].split("total")[0]
     return {m[0]: int(m[1]) for m in re.findall(r"^(\w+)\s+(\d+)$", table, re.MULTILINE)}
 
+pytestmark = pytest.mark.workflow  # every test here runs Snakemake, dry or real
+
 
 def test_lint_and_snakefmt_are_clean():
     lint = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=REPO,
@@ -76,7 +78,6 @@ def test_the_course_profile_imports_both_models_and_runs_only_its_methods(tmp_pa
     assert "results/mnist1d/maps/rise/" not in run.stdout
 
 
-@pytest.mark.workflow
 def test_smoke_run_renders_the_appendix(smoke_run):
     workdir, inputs, configs = smoke_run
     html = (workdir / "results" / "report" / "appendix.html").read_text()

@@ -19,9 +19,13 @@ FIGURES = {
 }
 
 # The workflow and its jobs import the library from this checkout, also inside conda
-# environments (--sdm conda) and on cluster nodes, which inherit PYTHONPATH.
+# environments (--sdm conda) and on cluster nodes, which inherit PYTHONPATH; the user's own
+# PYTHONPATH (plugins, say) follows it.
 sys.path.insert(0, str(REPO / "src"))
-os.environ.update(PYTHONPATH=str(REPO / "src"))
+USER_PATH = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    dict.fromkeys(filter(None, [str(REPO / "src"), *USER_PATH]))
+)
 
 from vxai.configs import BUILT_IN, replaced_methods, resolve_dataset
 from vxai.data import title
@@ -165,10 +169,12 @@ wildcard_constraints:
 
 
 def code(script, methods=()):
-    """The library files that `scripts/<script>` and the modules of `methods` import,
-    transitively: editing any of them reruns the rule's jobs."""
+    """The library files that `scripts/<script>` and the modules of `methods` run (imported
+    or loaded by name), as paths relative to the working directory: editing any of them
+    reruns the rule's jobs."""
     extra = [spec(method).path for method in methods]
-    return [str(path) for path in library_files(REPO / "scripts" / script, extra)]
+    files = library_files(REPO / "scripts" / script, extra)
+    return [os.path.relpath(path) for path in files]
 
 
 def hmt_source():

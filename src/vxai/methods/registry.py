@@ -18,9 +18,9 @@ import importlib
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
-from importlib.machinery import PathFinder
 from pathlib import Path
 
+from vxai.dependencies import source_file
 from vxai.errors import UserError
 
 PACKAGE = Path(__file__).resolve().parent
@@ -200,23 +200,11 @@ def _spec(module, path, node, call, classes):
                       schema={k: schema[k] for k in params}, **values)
 
 
-def _module_file(name):
-    """The source file of dotted module `name`, found without running any of its packages'
-    `__init__` (which may import TensorFlow); None when there is none."""
-    found, parts = None, name.split(".")
-    for depth in range(1, len(parts) + 1):
-        locations = found.submodule_search_locations if found else None
-        found = PathFinder.find_spec(".".join(parts[:depth]), locations)
-        if found is None:
-            return None
-    return Path(found.origin) if found.origin and found.origin.endswith(".py") else None
-
-
 def _plugin_modules():
     """{module: file} of the modules named under the `vxai.methods` entry points."""
     modules = {}
     for entry in metadata.entry_points(group=ENTRY_POINTS):
-        path = _module_file(entry.value)
+        path = source_file(entry.value)
         if path is None:
             raise UserError(f"entry point '{entry.name} = {entry.value}' (group {ENTRY_POINTS}) "
                             "names no Python module that can be found; install its package")

@@ -7,7 +7,8 @@ order survives the change of baseline."""
 import numpy as np
 
 from vxai.metrics.curves import blurred
-from vxai.metrics.faithfulness import bootstrap_ci, keep_mask
+from vxai.metrics.faithfulness import keep_mask
+from vxai.statistics.summary import bootstrap_ci
 
 METRIC = {
     "title": "Drop/Increase, blurred baseline",

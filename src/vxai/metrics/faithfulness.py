@@ -1,4 +1,4 @@
-"""Drop% and Increase% (the assignment's definition), its variants, and bootstrap intervals.
+"""Drop% and Increase% (the assignment's definition) and its variants.
 
 Per sample: c = predicted class, Y = p_c(x). Flatten the map; n = its length,
 m = floor(k * n); the threshold is the (m+1)-th largest value (none if m = n); features
@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from vxai.maps import normalize01
+from vxai.statistics.summary import bootstrap_ci
 
 METRIC = {
     "title": "Drop/Increase",
@@ -117,69 +118,3 @@ def summary(scores, seed):
             row[f"{name}_lo"], row[f"{name}_hi"] = 100 * low, 100 * high
     row["mean_kept_fraction"] = float(scores["kept_fraction"].mean()) if len(scores) else float("nan")
     return row
-
-
-def mean_summary(columns, interval):
-    """The summary of most metrics: the mean of each column over the samples that have it,
-    with its bootstrap interval if `interval`."""
-
-    def summarize_columns(scores, seed):
-        row = {}
-        for column in columns:
-            present = column in scores and len(scores)
-            row[column] = float(scores[column].mean()) if present else float("nan")
-            if interval:
-                values = scores[column].dropna() if column in scores else []
-                row[f"{column}_lo"], row[f"{column}_hi"] = bootstrap_ci(values, seed=seed)
-        return row
-
-    return summarize_columns
-
-
-def bootstrap_ci(values, n_boot=1000, seed=0, level=0.95):
-    """Percentile bootstrap interval of the mean of `values`."""
-    values = np.asarray(values, dtype=np.float64)
-    if len(values) == 0:
-        return (float("nan"), float("nan"))
-    rng = np.random.default_rng(seed)
-    means = values[rng.integers(0, len(values), size=(n_boot, len(values)))].mean(axis=1)
-    tail = (1 - level) / 2 * 100
-    low, high = np.percentile(means, [tail, 100 - tail])
-    return float(low), float(high)
-
-
-def summarize(scores, seed=0):
-    """One row: every registered metric's summary (by default the mean of its columns, with
-    intervals over the samples that have them where it declares `interval`), the share of
-    samples whose map is constant (unexplained) and the means of the methods' diagnostics."""
-    from vxai.methods.registry import diagnostic_columns
-    from vxai.metrics.registry import metric_specs
-
-    row = {"n": len(scores)}
-    row["unexplained_pct"] = (100 * float(scores["unexplained"].mean())
-                              if "unexplained" in scores and len(scores) else float("nan"))
-    for spec in metric_specs():
-        row |= spec.summary(scores, seed)
-    row |= mean_summary(diagnostic_columns(), interval=False)(scores, seed)
-    return row
-
-
-def compare_methods(tables):
-    """For each ordered pair of methods (tables: method -> per-sample scores with `id`), the
-    share of the samples both explain where the first has the strictly lower drop, overall
-    ('all') and per true class."""
-    drops = pd.DataFrame({method: table.set_index("id")["drop"] for method, table in tables.items()})
-    labels = pd.concat([table.set_index("id")["label_name"] for table in tables.values()])
-    labels = labels[~labels.index.duplicated()].reindex(drops.index).astype(str).to_numpy()
-    rows = []
-    groups = [("all", np.ones(len(drops), dtype=bool))]
-    groups += [(f"class {c}", labels == c) for c in sorted(set(labels))]
-    for subset, selected in groups:
-        for a in drops.columns:
-            for b in drops.columns:
-                if a != b:
-                    part = drops.loc[selected, [a, b]].dropna()
-                    rows.append({"subset": subset, "method_a": a, "method_b": b, "n": len(part),
-                                 "a_lower": float((part[a] < part[b]).mean()) if len(part) else np.nan,
-                                 "tie": float((part[a] == part[b]).mean()) if len(part) else np.nan})
-    return pd.DataFrame(rows)

@@ -1,8 +1,10 @@
 """Every metric, as declared by its module.
 
-A metric is one module of `vxai.metrics` with a literal `METRIC = {...}` and a function
-`score(job, settings, table)` that adds its per-sample columns to the score table (and may
-return curves to store). The declaration says:
+A metric is one module with a dict `METRIC = {...}` and a function `score(job, settings,
+table)` that adds its per-sample columns to the score table (and may return curves to
+store). The modules of `vxai.metrics` are metrics, and so are the modules other packages
+name under the entry-point group `vxai.metrics` (for example `toy = mypackage.metric`). The
+declaration says:
 
 - `title`: the name people read, also the label of its time in the score job's log;
 - `config`: the dataset config section whose settings it takes and whose presence turns it
@@ -16,17 +18,26 @@ return curves to store). The declaration says:
 - `interval`: True when the summary gives its columns bootstrap intervals;
 - `order`: where it comes in the score table and in every list of metrics.
 
-The workflow reads the declarations from the source with `ast`, so it knows every metric
-without importing the modules (and TensorFlow); scoring imports each module it runs.
+A module may also define `summary(scores, seed)`, its row of the summary table; without it
+the summary is the mean of each column (with its interval where declared).
+
+`metric_specs()` imports every metric module: a job that lists metrics runs their code, and
+`metric_files()` names those files, without importing them, for the workflow's code inputs.
 """
 
 import ast
 import importlib
 from dataclasses import dataclass
 from functools import cache
+from importlib import metadata
 from pathlib import Path
+from typing import Callable
+
+from vxai.dependencies import source_file
+from vxai.errors import UserError
 
 PACKAGE = Path(__file__).resolve().parent
+ENTRY_POINTS = "vxai.metrics"
 CRITERIA = ("faithfulness", "robustness", "randomization", "reproducibility", "localization",
             "complexity")
 COSTS = ("maps", "forward", "explain")
@@ -37,8 +48,9 @@ KEYS = ("title", "config", "columns", "criterion", "cost", "interval", "order")
 class MetricSpec:
     """What one metric module declares."""
 
-    name: str  # the module's name
+    name: str  # the module's last name
     module: str
+    path: Path
     title: str
     config: str | None
     columns: dict  # {summary column: (name people read, True when higher is better)}
@@ -46,48 +58,64 @@ class MetricSpec:
     cost: str
     interval: bool
     order: int
-
-    def score(self, job, settings, table):
-        """Add this metric's per-sample columns to `table`; returns curves to store, or None."""
-        return importlib.import_module(self.module).score(job, settings, table)
-
-    def summary(self, scores, seed):
-        """{summary column: value} over the per-sample `scores`: the module's `summary` if it
-        has one, else the mean of each column (with its interval where declared)."""
-        from vxai.metrics.faithfulness import mean_summary
-
-        module = importlib.import_module(self.module)
-        own = getattr(module, "summary", None) or mean_summary(self.columns, self.interval)
-        return own(scores, seed)
+    score: Callable  # score(job, settings, table): adds the per-sample columns
+    summary: Callable | None  # summary(scores, seed): the module's own summary row, if any
 
 
-def _declaration(path):
-    """The literal METRIC dict of a module's source, or None."""
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["METRIC"]:
-            return ast.literal_eval(node.value)
-    return None
+def _declares_metric(path):
+    """True when the module's source assigns METRIC at its top level."""
+    return any(isinstance(node, ast.Assign) and
+               [getattr(t, "id", None) for t in node.targets] == ["METRIC"]
+               for node in ast.parse(path.read_text()).body)
+
+
+@cache
+def metric_modules():
+    """{module: file} of every metric module, the package's and the entry points', found
+    without importing them."""
+    modules = {f"vxai.metrics.{path.stem}": path for path in sorted(PACKAGE.glob("*.py"))
+               if _declares_metric(path)}
+    for entry in metadata.entry_points(group=ENTRY_POINTS):
+        path = source_file(entry.value)
+        if path is None:
+            raise UserError(f"entry point '{entry.name} = {entry.value}' (group {ENTRY_POINTS}) "
+                            "names no Python module that can be found; install its package")
+        modules[entry.value] = path
+    return modules
+
+
+def metric_files():
+    """The files of every metric module: what a job that lists the metrics runs."""
+    return sorted(metric_modules().values())
+
+
+def _spec(module_name, path):
+    module = importlib.import_module(module_name)
+    declared = getattr(module, "METRIC", None)
+    where = f"{path}: METRIC"
+    if not isinstance(declared, dict) or sorted(declared) != sorted(KEYS):
+        raise UserError(f"{where} must be a dict with exactly the keys {', '.join(KEYS)}")
+    if declared["criterion"] not in CRITERIA or declared["cost"] not in COSTS:
+        raise UserError(f"{where} criterion must be one of {', '.join(CRITERIA)} and cost one "
+                        f"of {', '.join(COSTS)}")
+    if not callable(getattr(module, "score", None)):
+        raise UserError(f"{path}: a metric module needs a function score(job, settings, table)")
+    columns = {}
+    for column, (title, direction) in declared["columns"].items():
+        if direction not in ("higher", "lower"):
+            raise UserError(f"{where} column '{column}': direction must be 'higher' or 'lower'")
+        columns[column] = (title, direction == "higher")
+    return MetricSpec(
+        name=module_name.rpartition(".")[2], module=module_name, path=path,
+        title=declared["title"], config=declared["config"], columns=columns,
+        criterion=declared["criterion"], cost=declared["cost"], interval=declared["interval"],
+        order=declared["order"], score=module.score, summary=getattr(module, "summary", None))
 
 
 @cache
 def metric_specs():
-    """Every metric of vxai.metrics, in its declared order."""
-    found = []
-    for path in sorted(PACKAGE.glob("*.py")):
-        declared = _declaration(path)
-        if declared is None:
-            continue
-        if sorted(declared) != sorted(KEYS):
-            raise ValueError(f"{path}: METRIC must have exactly the keys {', '.join(KEYS)}")
-        if declared["criterion"] not in CRITERIA or declared["cost"] not in COSTS:
-            raise ValueError(f"{path}: METRIC criterion must be one of {CRITERIA} and cost one "
-                             f"of {COSTS}")
-        columns = {column: (title, direction == "higher")
-                   for column, (title, direction) in declared["columns"].items()}
-        found.append(MetricSpec(
-            name=path.stem, module=f"vxai.metrics.{path.stem}", title=declared["title"],
-            config=declared["config"], columns=columns, criterion=declared["criterion"],
-            cost=declared["cost"], interval=declared["interval"], order=declared["order"]))
+    """Every metric, in its declared order (imports every metric module)."""
+    found = [_spec(module, path) for module, path in metric_modules().items()]
     return tuple(sorted(found, key=lambda spec: spec.order))
 
 

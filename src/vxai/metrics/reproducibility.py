@@ -53,7 +53,7 @@ def score(job, settings, table):
 
 def summary(scores, seed):
     """The mean with its interval, and the number of samples it is scored on."""
-    from vxai.metrics.faithfulness import mean_summary
+    from vxai.statistics.summary import mean_summary
 
     row = mean_summary(METRIC["columns"], interval=True)(scores, seed)
     row["reproducibility_n"] = (int(scores["reproducibility"].notna().sum())

@@ -8,7 +8,8 @@ from vxai import plots
 from vxai.io import save_csv, save_figure
 from vxai.methods import get_method, spec
 from vxai.methods.registry import display
-from vxai.metrics.faithfulness import bootstrap_ci, drop_increase
+from vxai.metrics.faithfulness import drop_increase
+from vxai.statistics.summary import bootstrap_ci
 from vxai.metrics.reproducibility import REPRODUCIBLE, reproducibility
 from vxai.metrics.road import road, road_area
 from vxai.models.loading import batched_predictor, load_model

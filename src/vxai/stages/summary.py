@@ -7,10 +7,10 @@ from vxai import plots
 from vxai.data import title
 from vxai.io import save_csv, save_figure
 from vxai.methods.registry import display, ordered
-from vxai.metrics.agreement import kendall, metric_ranks, name
-from vxai.metrics.comparison import both_orders, paired_tests
-from vxai.metrics.faithfulness import compare_methods, summarize
-from vxai.metrics.ranking import criterion_ranks, friedman_nemenyi, metric_checks
+from vxai.statistics.agreement import kendall, metric_ranks, name
+from vxai.statistics.comparison import both_orders, paired_tests
+from vxai.statistics.overall import compare_methods, summarize
+from vxai.statistics.ranking import criterion_ranks, friedman_nemenyi, metric_checks
 
 
 def summarize_scores(score_tables, seed, faithfulness, comparison, figure, ranks, agreement,

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from scipy.stats import friedmanchisquare
 
-from vxai.metrics.comparison import against, both_orders, holm, paired_tests
-from vxai.metrics.ranking import (critical_difference, criterion_ranks, friedman_nemenyi,
+from vxai.statistics.comparison import against, both_orders, holm, paired_tests
+from vxai.statistics.ranking import (critical_difference, criterion_ranks, friedman_nemenyi,
                                   krippendorff_alpha, metric_checks)
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 from scipy.stats import friedmanchisquare, rankdata, spearmanr, studentized_range
 
 from vxai.methods.registry import spec
-from vxai.metrics.comparison import ALPHA, sample_matrix
+from vxai.statistics.comparison import ALPHA, sample_matrix
 from vxai.metrics.registry import CRITERIA, metric_specs
 
 GROUND_TRUTH = ("relevance_mass", "template_iou")

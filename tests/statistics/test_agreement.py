@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vxai.metrics.agreement import (disagreement_sentence, kendall, metric_ranks,
+from vxai.statistics.agreement import (disagreement_sentence, kendall, metric_ranks,
                                     random_beats_most)
 from vxai.metrics.complexity import complexity, sparseness
 
