@@ -3,6 +3,7 @@ library's own functions: the numbers in the HTML and LaTeX equal those in the CS
 LaTeX compiles with pdflatex where TeX is installed."""
 
 import hashlib
+import html
 import json
 import re
 import shutil
@@ -120,8 +121,8 @@ def appendix_fixture(folder, methods=METHODS):
             "evaluation_figures": {key: figure(eval_folder / f"{key}.png", i) for i, key in
                                    enumerate(("curves", "roc", "confusion", "cases"))},
             "figures": {key: figure(results / dataset / "figures" / f"{key}.png", i + 5)
-                        for i, key in enumerate(("gallery", "deletion_insertion",
-                                                 "misclassified", "convergence"))},
+                        for i, key in enumerate(("gallery", "misclassified", "convergence"))},
+            "metric_figures": {"curves": figure(results / dataset / "figures" / "curves.png", 9)},
             "sanity": {}, "explain_benchmarks": {}, "train_benchmark": None,
             "convergence": str(results / dataset / "convergence.csv")}
         convergence_table(rng, methods).to_csv(entry["convergence"], index=False)
@@ -174,37 +175,52 @@ def render(files, config, folder):
     return (folder / "appendix.html").read_text(), (folder / "appendix.tex").read_text()
 
 
+def html_rows(page, css):
+    """[(method key, [cell texts])] of the HTML table of class `css`."""
+    body = re.search(rf'<table class="{css}"[^>]*>(.*?)</table>', page, re.S)
+    assert body, css
+    return [(key, re.findall(r"<td>(.*?)</td>", cells))
+            for key, cells in re.findall(r'<tr data-method="(\w+)">(.*?)</tr>', body[1])]
+
+
+def parsed(cell):
+    """The numbers of a cell 'value [low, high]' or 'value'."""
+    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", cell)]
+
+
 def test_numbers_in_the_html_and_latex_equal_the_csvs(fixture_inputs):
+    """Every registered metric's table shows, per dataset and method, the summary's numbers:
+    each column with its interval where the metric declares one, rounded as printed."""
+    from vxai.metrics.registry import metric_specs
+
     files, config, folder = fixture_inputs
     page, latex = render(files, config, folder)
     summary = pd.read_csv(files["faithfulness"]).query("subset == 'all'")
+    checked = 0
+    for metric in metric_specs():
+        columns = [(c, metric.interval) for c in metric.columns] + [(c, False) for c in metric.shown]
+        if summary[[c for c, _ in columns]].isna().all().all():
+            assert f'class="metric-{metric.name.replace("_", "-")}"' not in page
+            continue
+        rows = html_rows(page, f"metric-{metric.name.replace('_', '-')}")
+        first = metric is metric_specs()[0]
+        assert len(rows) == len(summary)
+        for row in summary.to_dict("records"):
+            cells = next(c for key, c in rows if key == row["method"] and c[0] == TITLES[row["dataset"]])
+            assert cells[1] == spec(row["method"]).display
+            if first:
+                assert int(cells[2]) == row["n"]
+            for (column, with_interval), cell in zip(columns, cells[3 if first else 2:]):
+                expected = [row[column]] + ([row[f"{column}_lo"], row[f"{column}_hi"]]
+                                            if with_interval else [])
+                # cells print two (percentages) or three decimals: rounding moves at most half
+                tolerance = 0.006 if column.endswith("_pct") else 6e-4
+                assert parsed(cell) == pytest.approx(expected, abs=tolerance), (metric.name, column)
+                checked += 1
+        assert html.escape(metric.about, quote=False) in page.replace("&#39;", "'")
+    assert checked > 100
     for row in summary.itertuples():
-        name = re.escape(spec(row.method).display)
-        cells = re.search(rf'<tr data-method="{row.method}"><td>{TITLES[row.dataset]}</td>'
-                          rf"<td>{name}</td>"
-                          r"<td>all</td><td>(\d+)</td>\s*<td>([\d.]+) \[([\d.]+), ([\d.]+)\]</td>", page)
-        assert cells, (row.dataset, row.method)
-        assert int(cells[1]) == row.n
-        # the cells print two decimals: rounding moves a value by at most 0.005
-        assert [float(v) for v in cells.group(2, 3, 4)] == pytest.approx(
-            [row.drop_pct, row.drop_pct_lo, row.drop_pct_hi], abs=0.006)
-        assert f"{row.drop_pct:.2f} [{row.drop_pct_lo:.1f}, {row.drop_pct_hi:.1f}]" in latex
-    road = re.search(r'<table class="road">(.*?)</table>', page, re.S)[1]
-    for row in summary.itertuples():
-        cells = re.search(rf'<tr data-method="{row.method}"><td>{TITLES[row.dataset]}</td>'
-                          r"<td>[^<]+</td>\s*" + r"<td>(-?[\d.]+) \[(-?[\d.]+), (-?[\d.]+)\]</td>" * 4,
-                          road)
-        assert [float(v) for v in cells.groups()] == pytest.approx(
-            [getattr(row, f"{m}{e}") for m in ("road_morf_auc", "road_lerf_auc", "road_srg",
-                                               "random_logit")
-             for e in ("", "_lo", "_hi")], abs=6e-4)
-    for row in summary.itertuples():  # the main table's reproducibility, over its n samples
-        cell = re.search(rf'<tr data-method="{row.method}"><td>{TITLES[row.dataset]}</td>.*?'
-                         r'<td class="reproducibility[^"]*">([\d.]+) \[([\d.]+), ([\d.]+)\] '
-                         r"\(n = (\d+)\)</td>", page, re.S)
-        assert [float(v) for v in cell.group(1, 2, 3)] == pytest.approx(
-            [row.reproducibility, row.reproducibility_lo, row.reproducibility_hi], abs=6e-3)
-        assert int(cell[4]) == row.reproducibility_n == 5
+        assert f"{row.drop_pct:.2f} [{row.drop_pct_lo:.2f}, {row.drop_pct_hi:.2f}]" in latex
     for dataset in ("mnist1d", "hmt"):  # the budget each method's measurements support
         table = pd.read_csv(files["datasets"][dataset]["convergence"])
         shown = re.search(rf'<table class="budgets" data-dataset="{dataset}">(.*?)</table>',

@@ -64,3 +64,23 @@ def resolve_dataset(config, name):
     settings.setdefault("input_size", None)
     settings.setdefault("class_names", None)
     return settings
+
+
+def dataset_blocks(config):
+    """Every dataset block of a config: the built-ins' and the entries of `datasets:`."""
+    own = config.get("datasets") or {}
+    return [block for block in (*(config.get(d) for d in BUILT_IN.values()), *own.values())
+            if isinstance(block, dict)]
+
+
+def set_aside(config, sections):
+    """Take the dataset settings `sections` (those of metrics from other packages, which the
+    schema does not know) out of every dataset block; returns a function that puts them back."""
+    taken = [(block, {key: block.pop(key) for key in sections if key in block})
+             for block in dataset_blocks(config)]
+
+    def restore():
+        for block, found in taken:
+            block.update(found)
+
+    return restore

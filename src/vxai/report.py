@@ -20,10 +20,14 @@ from vxai.configs import merge_configs
 from vxai.data import dataset_order, title
 from vxai.io import atomic_path, file_sha256
 from vxai.methods.registry import diagnostic_columns, ordered, spec
-from vxai.statistics.agreement import METRICS, disagreement_sentence, random_beats_most
-from vxai.statistics.agreement import name as metric_name
 from vxai.references import bibliography, read_bibtex_text
+from vxai.metrics.registry import summary_columns
+from vxai.statistics.agreement import disagreement_sentence, random_beats_most
+from vxai.statistics.agreement import name as metric_name
+from vxai.tables import from_frame, interval, metric_sections, number, row, table
 from vxai.trust import trust_section
+from vxai.statistics.comparison import ALPHA
+from vxai.metrics.reproducibility import REPRODUCIBLE
 from vxai.why import budget_rows, course_comparison, why_these_numbers
 
 PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn", "matplotlib",
@@ -85,24 +89,21 @@ def provenance(config):
     }
 
 
-def _sanity_rows(sanity, config):
+def sanity_table(sanity, config):
     """Per dataset and method (`sanity`: {dataset: {method: table}}): the rank correlation
-    once every layer is random, and a flag."""
+    once the top layer and once every layer is random, and a flag above the threshold."""
     rows = []
     for dataset, tables in sanity.items():
+        threshold = config[dataset]["sanity"]["threshold"]
         for method in ordered(tables):
-            rows.append(_sanity_row(dataset, method, tables[method], config))
-    return rows
-
-
-def _sanity_row(dataset, method, path, config):
-    table = pd.read_csv(path)
-    final = float(table["spearman_mean"].iloc[-1]) if len(table) else float("nan")
-    threshold = config[dataset]["sanity"]["threshold"]
-    return {"dataset": title(dataset), "method": spec(method).display, "key": method,
-            "steps": len(table),
-            "first": float(table["spearman_mean"].iloc[0]) if len(table) else float("nan"),
-            "final": final, "flagged": bool(final > threshold), "threshold": threshold}
+            found = pd.read_csv(tables[method])["spearman_mean"]
+            first, final = (float(found.iloc[0]), float(found.iloc[-1])) if len(found) else (
+                float("nan"), float("nan"))
+            flag = f"maps barely change (> {threshold:g})" if final > threshold else "passes"
+            rows.append(row([title(dataset), spec(method).display, number(first),
+                             number(final), flag], method))
+    return table("sanity", ["dataset", "method", "top layer random", "all layers random",
+                            "flag"], rows)
 
 
 def benchmark_seconds(path):
@@ -169,13 +170,41 @@ def _dataset_section(name, files, methods, folder, html_folder):
         "model": info,
         "figures": {key: embed_image(path) for key, path in figures.items()},
         "figure_paths": {key: os.path.relpath(path, folder) for key, path in figures.items()},
+        "metric_figures": {key: embed_image(path) for key, path in files["metric_figures"].items()},
+        "metric_figure_paths": {key: os.path.relpath(path, folder)
+                                for key, path in files["metric_figures"].items()},
         "methods": methods,
-        "ranked": pd.read_csv(files["ranked"]).query("kind == 'unordered'").head(5)
-        .to_dict("records"),
-        "confusion": pd.read_csv(files["confusion"], index_col=0),
+        "per_class": per_class_table(metrics),
+        "ranked": ranked_table(pd.read_csv(files["ranked"])),
+        "confusion": from_frame(pd.read_csv(files["confusion"], index_col=0), "confusion",
+                                digits=None),
         "tables": {os.path.basename(path): os.path.relpath(path, html_folder)
                    for path in files["tables"]},
     }
+
+
+def per_class_table(metrics):
+    """Class-wise accuracy, one-vs-rest accuracy, precision, recall, F1, ROC AUC and support
+    per class, then the averages of precision, recall and F1."""
+    rows = [row([name, number(metrics["classwise_accuracy"][name]),
+                 number(metrics["one_vs_rest_binary_accuracy"][name]),
+                 *(number(found[k]) for k in ("precision", "recall", "f1")),
+                 number(metrics["roc_auc"][name]), found["support"]])
+            for name, found in metrics["per_class"].items()]
+    rows += [row([f"{average} average", "", "",
+                  *(number(found[k]) for k in ("precision", "recall", "f1")), "", ""])
+             for average, found in metrics["averages"].items()]
+    return table("per-class", ["class", "class-wise accuracy (recall)",
+                               "one-vs-rest binary accuracy", "precision", "recall", "F1",
+                               "ROC AUC", "support"], rows)
+
+
+def ranked_table(ranked):
+    """The five most frequent confusions between two classes, both directions together."""
+    top = ranked.query("kind == 'unordered'").head(5)
+    return table("confusions", ["rank", "classes", "count"],
+                 [row([r.rank, f"{r.class_a} / {r.class_b}", r.count])
+                  for r in top.itertuples()])
 
 
 TEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
@@ -186,13 +215,6 @@ TEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#
 def tex_escape(value):
     """Text safe to put in LaTeX."""
     return "".join(TEX_ESCAPES.get(char, char) for char in str(value))
-
-
-def number(value, fmt="%.3f"):
-    """A formatted number, or -- where it is missing (None or NaN)."""
-    if value is None or value != value:
-        return "--"
-    return fmt % value
 
 
 def _environment(folder, latex=False):
@@ -206,7 +228,7 @@ def _environment(folder, latex=False):
     else:
         options["autoescape"] = jinja2.select_autoescape(["html", "j2"])
     env = jinja2.Environment(**options)
-    env.filters.update(tex=tex_escape, num=number)
+    env.filters.update(tex=tex_escape, num=number)  # the one number format of both templates
     return env
 
 
@@ -223,34 +245,33 @@ def _with_names(table):
 
 def metrics_agreement(ranks_path, agreement_path, config):
     """Per dataset title: each method's rank under each metric (methods in the registry's
-    order, metrics by the names people read), the disagreement sentence and the metrics
-    under which the random map beats most methods."""
+    order, metrics by the names people read, a flag on those under which the random map
+    beats most methods) and the disagreement sentence."""
     ranks, taus = pd.read_csv(ranks_path), pd.read_csv(agreement_path)
     found = {}
     for dataset, part in ranks.groupby("dataset", sort=False):
         names = ordered(config[dataset]["methods"])
-        table = part.pivot(index="method", columns="metric", values="rank")
-        table = table[[m for m in METRICS if m in table]]
-        table = table.reindex(index=names).set_axis([spec(m).display for m in names], axis=0)
+        ranked = part.pivot(index="method", columns="metric", values="rank")
+        ranked = ranked[[m for m in summary_columns() if m in ranked]].reindex(index=names)
+        flagged = set(random_beats_most(part))
+        heads = [metric_name(m) + (" †" if m in flagged else "") for m in ranked.columns]
+        ranked = ranked.set_axis([spec(m).display for m in names], axis=0).set_axis(heads, axis=1)
+        sentence = disagreement_sentence(taus.query("dataset == @dataset"))
+        if flagged:
+            sentence += (" Flagged (†): the random map beats most methods under "
+                         f"{', '.join(metric_name(m) for m in flagged)}.")
         found[title(dataset)] = {
-            "ranks": table.set_axis([metric_name(m) for m in table.columns], axis=1),
-            "sentence": disagreement_sentence(taus.query("dataset == @dataset")),
-            "flagged": [metric_name(m) for m in random_beats_most(part)],
-        }
+            "table": from_frame(ranked, "metric-ranks", "method", title(dataset), title(dataset),
+                                digits=None),
+            "sentence": sentence}
     return found
 
 
-def baseline_agreement(agreement_path):
-    """Per dataset title: Kendall's tau between the methods' orders under Drop% with the zero
-    and with the blurred baseline, and the methods it is over; datasets without both left
-    out."""
-    taus = pd.read_csv(agreement_path)
-    pair = {"drop_pct", "drop_blur_pct"}
-    found = {}
-    for row in taus.itertuples():
-        if {row.metric_a, row.metric_b} == pair and row.tau == row.tau:
-            found[title(row.dataset)] = {"tau": float(row.tau), "n": int(row.n)}
-    return found
+def metric_taus(agreement_path):
+    """{(dataset title, column a, column b): (Kendall's tau, methods)} of the metrics'
+    agreement table, where tau is defined."""
+    return {(title(r.dataset), r.metric_a, r.metric_b): (float(r.tau), int(r.n))
+            for r in pd.read_csv(agreement_path).itertuples() if r.tau == r.tau}
 
 
 DIAGNOSTIC_FORMATS = {"error": lambda v: f"{v:.2e}", "share": lambda v: f"{100 * v:.1f} %",
@@ -259,21 +280,25 @@ DIAGNOSTIC_FORMATS = {"error": lambda v: f"{v:.2e}", "share": lambda v: f"{100 *
 
 def self_checks(rows, methods):
     """The self-check columns the configured `methods` declare (name people read), a note per
-    method on what each measures, and the summary `rows` that have one, with formatted
-    cells (empty where a method has no such check)."""
+    method on what each measures, and a table of the summary `rows` that have one (empty
+    cells where a method has no such check)."""
     columns = diagnostic_columns(methods)
     notes = [f"{spec(m).display}: {what} ({title})" for m in ordered(methods)
              for title, _, what in (spec(m).diagnostics or {}).values()]
     shown = []
-    for row in rows:
-        values = [row.get(column) for column in columns]
+    for found in rows:
+        values = [found.get(column) for column in columns]
         if any(v is not None and v == v for v in values):
             cells = ["" if v is None or v != v else DIAGNOSTIC_FORMATS[fmt](v)
                      for v, (_, fmt, _) in zip(values, columns.values())]
-            shown.append({"dataset": row["dataset"], "method": row["method"], "key": row["key"],
-                          "cells": cells})
-    return {"titles": [title for title, _, _ in columns.values()], "notes": notes,
-            "rows": shown}
+            shown.append(row([found["dataset"], found["method"], *cells], found["key"]))
+    heads = [head for head, _, _ in columns.values()]
+    return {"notes": notes, "table": table("self-checks", ["dataset", "method", *heads], shown)}
+
+
+TRUST_CAPTIONS = {"places": ("method", "place per criterion [95 % interval]"),
+                  "verdicts": ("method", "against the random map"),
+                  "checks": ("metric", "checks of the metrics")}
 
 
 def trust(files, datasets):
@@ -282,32 +307,108 @@ def trust(files, datasets):
     tables = {key: pd.read_csv(files[key]) for key in ("criteria", "paired", "checks")}
     found = {}
     for dataset in datasets:
-        part = {key: table[table["dataset"] == dataset].drop(columns="dataset")
-                for key, table in tables.items()}
+        part = {key: frame[frame["dataset"] == dataset].drop(columns="dataset")
+                for key, frame in tables.items()}
         checks = part["checks"].dropna(axis=1, how="all")
-        found[title(dataset)] = trust_section(part["criteria"], part["paired"], checks,
-                                               has_ground_truth="ground_truth" in checks)
+        section = trust_section(part["criteria"], part["paired"], checks,
+                                has_ground_truth="ground_truth" in checks)
+        name = title(dataset)
+        found[name] = {
+            "sentences": section["sentences"],
+            "tables": [from_frame(section[key], f"trust-{key}", corner, f"{name}: {caption}",
+                                  name)
+                       for key, (corner, caption) in TRUST_CAPTIONS.items()
+                       if not section[key].empty]}
     return found
+
+
+def win_rate_tables(comparison, config):
+    """Per dataset: the share of samples (%) where the row's method has a strictly lower drop
+    than the column's."""
+    found = []
+    for dataset, part in comparison.query("subset == 'all'").groupby("dataset", sort=False):
+        names = ordered(config[dataset]["methods"])
+        shares = 100 * part.pivot(index="method_a", columns="method_b", values="a_lower")
+        labels = [spec(m).display for m in names]
+        shares = shares.reindex(index=names, columns=names).set_axis(labels, axis=0).set_axis(
+            labels, axis=1)
+        found.append(from_frame(shares, "win-rates", "", title(dataset), title(dataset),
+                                digits=0))
+    return found
+
+
+def headline_by_class(faithfulness):
+    """The first metric's columns per subset (correct, misclassified) and true class."""
+    from vxai.metrics.registry import metric_specs
+
+    headline = metric_specs()[0]
+    parts = faithfulness[faithfulness["subset"] != "all"]
+    rows = [row([r["dataset"], r["method"], r["subset"], r["n"],
+                 *(number(r[c], 2 if c.endswith("_pct") else 3) for c in headline.columns)],
+                r["key"]) for r in parts.to_dict("records")]
+    return table("faithfulness-per-class",
+                 ["dataset", "method", "samples", "n",
+                  *(head for head, _ in headline.columns.values())], rows)
+
+
+def why_table(why):
+    """Drop% beside the conventions that can move it, with the notes (vxai.why)."""
+    rows = [row([r["title"], r["display"], interval(r["drop_pct"], r["drop_pct_lo"],
+                                                    r["drop_pct_hi"], 2),
+                 number(r["mean_kept_fraction"]), number(r["drop_exact_pct"], 2),
+                 number(r["drop_soft_pct"], 2), number(r["random_drop_pct"], 2),
+                 number(r.get("reproducibility")), "; ".join(r["notes"])], r["method"])
+            for r in why]
+    return table("why", ["dataset", "method", "Drop%", "kept", "Drop% tie-exact", "Drop% soft",
+                         "random map Drop%", "reproducibility", "notes"], rows,
+                 wrap_last=True)
+
+
+def course_table(course):
+    """This run's Drop% beside a course-profile run's, with the settings that differ."""
+    rows = [row([r["title"], r["display"],
+                 interval(r["drop_pct"], r["drop_pct_lo"], r["drop_pct_hi"], 2),
+                 interval(r["course_drop_pct"], r["course_drop_pct_lo"],
+                          r["course_drop_pct_hi"], 2),
+                 f"{number(r['increase_pct'], 2)} / {number(r['course_increase_pct'], 2)}",
+                 "; ".join(r["differences"]) or "none"], r["method"]) for r in course]
+    return table("course", ["dataset", "method", "Drop% here", "Drop% course profile",
+                            "Increase% here / course",
+                            "settings that differ (here -> course)"], rows, wrap_last=True)
+
+
+def budget_table(rows, dataset):
+    """Per method with a budget: the budget run, the one the rule picks and the note."""
+    shown = [row([r["display"], r["budget"],
+                  "not measured" if r["reproducibility_at_budget"] is None
+                  else number(r["reproducibility_at_budget"]),
+                  "none" if r["chosen"] is None else r["chosen"],
+                  f"{number(r['reproducibility_at_largest'])} ({r['largest']})", r["note"]],
+                 r["method"]) for r in rows]
+    return table("budgets", ["method", "budget run", "reproducibility there",
+                             "budget the rule picks", "reproducibility at the largest measured",
+                             "note"], shown, title(dataset), dataset, wrap_last=True)
+
+
+def timing_tables(timings, rule_timings):
+    """Wall seconds and model passes per rule and per job."""
+    passes = ("forward", "gradient", "head")
+    rules = [row([r["rule"], r["jobs"], number(r["seconds"], 1), *(r[k] for k in passes)])
+             for r in rule_timings]
+    jobs = [row([r["job"], number(r["seconds"], 1), *(r[k] for k in passes)]) for r in timings]
+    return {"rules": table("timings rules", ["rule", "jobs", "seconds", *passes], rules),
+            "jobs": table("timings", ["job", "seconds", *passes], jobs)}
 
 
 def appendix_context(files, config, datasets, folder, html_folder, bibtex):
     """Everything the appendix templates show, read from the pipeline's outputs."""
     faithfulness = _with_names(pd.read_csv(files["faithfulness"]))
-    comparison = pd.read_csv(files["comparison"]).query("subset == 'all'")
-    win_rates = {}
-    for dataset, part in comparison.groupby("dataset", sort=False):
-        names = ordered(config[dataset]["methods"])
-        table = part.pivot(index="method_a", columns="method_b", values="a_lower")
-        labels = [spec(m).display for m in names]
-        win_rates[title(dataset)] = table.reindex(index=names, columns=names).set_axis(
-            labels, axis=0).set_axis(labels, axis=1)
     references = read_bibtex_text(bibtex)
-    agreement = metrics_agreement(files["ranks"], files["agreement"], config)
     overall = faithfulness.query("subset == 'all'")
     keyed = overall.assign(display=overall["method"], title=overall["dataset"],
                            method=overall["key"], dataset=overall["dataset_key"])
     why = why_these_numbers(keyed, {d: config[d]["keep_fraction"] for d in datasets})
-    course = []
+    course = None
     if files.get("course"):  # a course-profile run's numbers beside these
         theirs = pd.read_csv(files["course"]["faithfulness"]).query("subset == 'all'")
         base, profile = (yaml.safe_load(Path(files["course"][key]).read_text())
@@ -316,7 +417,7 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         origins = {d: tuple(json.loads(Path(info).read_text())["origin"] for info in
                             (files["datasets"][d]["info"], files["course"]["info"][d]))
                    for d in files["course"]["info"]}
-        course = course_comparison(keyed, theirs, config, course_config, origins)
+        course = course_table(course_comparison(keyed, theirs, config, course_config, origins))
     timings, rule_timings = job_costs(files["benchmarks"])
 
     def section(dataset):
@@ -327,21 +428,22 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         found = _dataset_section(dataset, files["datasets"][dataset], rows, folder, html_folder)
         configured = {m: {**spec(m).params, **(p or {})}.get(spec(m).budget)
                       for m, p in config[dataset]["methods"].items() if spec(m).budget}
-        found["budgets"] = budget_rows(pd.read_csv(files["datasets"][dataset]["convergence"]),
-                                       configured)
+        budgets = budget_rows(pd.read_csv(files["datasets"][dataset]["convergence"]),
+                              configured)
+        found["budgets"] = budget_table(budgets, dataset) if budgets else None
         return found
 
     return {
         "title": config["report"]["title"],
         "datasets": {d: section(d) for d in datasets},
-        "timings": timings,
-        "rule_timings": rule_timings,
-        "faithfulness": faithfulness.to_dict("records"),
-        "why": why,
+        "timings": timing_tables(timings, rule_timings),
+        "metrics": metric_sections(overall.to_dict("records"), metric_taus(files["agreement"]),
+                                   references),
+        "by_class": headline_by_class(faithfulness),
+        "why": why_table(why),
         "course": course,
-        "win_rates": win_rates,
-        "agreement": agreement,
-        "baselines": baseline_agreement(files["agreement"]),
+        "win_rates": win_rate_tables(pd.read_csv(files["comparison"]), config),
+        "agreement": metrics_agreement(files["ranks"], files["agreement"], config),
         "trust": trust(files, datasets),
         "self_checks": self_checks(
             [r for r in faithfulness.to_dict("records") if r["subset"] == "all"],
@@ -350,8 +452,10 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         "critical_plot_path": os.path.relpath(files["critical_plot"], folder),
         "agreement_plot": embed_image(files["agreement_plot"]),
         "agreement_plot_path": os.path.relpath(files["agreement_plot"], folder),
-        "sanity": _sanity_rows({d: files["datasets"][d]["sanity"] for d in datasets}, config),
+        "sanity": sanity_table({d: files["datasets"][d]["sanity"] for d in datasets}, config),
         "keep_fraction": {title(d): config[d]["keep_fraction"] for d in datasets},
+        "reproducible": REPRODUCIBLE,
+        "alpha": ALPHA,
         "provenance": provenance(config),
         "checksums": input_checksums(files["manifest"],
                                      [files["datasets"][d]["info"] for d in datasets]),

@@ -9,6 +9,8 @@ import pytest
 import yaml
 
 from conftest import REPO
+from toy_metric_test import metric_plugin  # noqa: F401 (a fixture)
+from vxai.errors import UserError
 from vxai.metrics import registry
 from vxai.metrics.registry import config_sections, metric_specs, summary_columns
 
@@ -37,26 +39,21 @@ def test_config_sections_are_dataset_settings_of_the_schema_and_the_configs():
             assert section in default[dataset], (dataset, section)
 
 
-def test_registering_is_reading_the_literal_without_importing(tmp_path, monkeypatch):
-    (tmp_path / "made_up.py").write_text(
-        'import not_installed_anywhere\n\nMETRIC = {"title": "made up", "config": "made_up", '
-        '"columns": {"made_up": ["made up", "higher"]}, "criterion": "robustness", '
-        '"cost": "maps", "interval": False, "order": 5}\n\n\ndef score(job, settings, table):\n'
-        '    pass\n')
-    (tmp_path / "helper.py").write_text("X = 1\n")
-    monkeypatch.setattr(registry, "PACKAGE", tmp_path)
-    registry.metric_specs.cache_clear()
-    try:
-        specs = registry.metric_specs()
-        assert [s.name for s in specs] == ["made_up"]
-        assert specs[0].columns == {"made_up": ("made up", True)}
-        assert registry.config_sections() == ["made_up"]
-        (tmp_path / "made_up.py").write_text('METRIC = {"title": "x"}\n')
-        registry.metric_specs.cache_clear()
-        with pytest.raises(ValueError, match="made_up.py: METRIC must have exactly the keys"):
-            registry.metric_specs()
-    finally:
-        registry.metric_specs.cache_clear()
+@pytest.mark.parametrize("change, message", [
+    ('"order": 95,', r"METRIC must be a dict with the keys"),
+    ('"criterion": "complexity",', r"METRIC criterion must be one of"),
+    ('["toy", "higher"]', r"column 'toy_front': direction must be 'higher' or 'lower'"),
+])
+def test_a_broken_declaration_stops_naming_the_file(metric_plugin, change, message):
+    from toy_metric_test import TOY
+
+    broken = {'"order": 95,': "", '"criterion": "complexity",': '"criterion": "beauty",',
+              '["toy", "higher"]': '["toy", "taller"]'}[change]
+    module = metric_plugin / "toy_metrics" / "toy.py"
+    assert change in TOY
+    module.write_text(TOY.replace(change, broken))
+    with pytest.raises(UserError, match=rf"toy.py: .*{message}"):
+        registry.metric_specs()
 
 
 def test_the_summary_has_every_registered_column_with_its_interval():
@@ -81,11 +78,10 @@ def test_the_summary_has_every_registered_column_with_its_interval():
     assert row["reproducibility_n"] == 4 and row["n"] == n
 
 
-def test_the_agreement_table_ranks_every_registered_column():
-    from vxai.statistics.agreement import METRICS
-
-    assert METRICS == summary_columns()
+def test_summary_columns_carry_the_declared_directions():
+    METRICS = summary_columns()
     assert METRICS["drop_pct"] == ("Drop%", False) and METRICS["reproducibility"][1] is True
+    assert METRICS["road_srg"] == ("ROAD SRG", True) and METRICS["complexity"][1] is False
 
 
 def test_the_summary_stage_and_every_metric_module_load_without_tensorflow():

@@ -45,3 +45,13 @@ def test_the_docs_method_table_is_the_registrys():
     assert table == markdown_table() + "\n", (
         "docs/methods.md is out of date: paste `python -m vxai.methods --markdown` between "
         "its methods:begin and methods:end markers")
+
+
+def test_the_docs_metric_table_is_the_registrys():
+    from vxai.metrics.__main__ import markdown_table as metric_table
+
+    text = (REPO / "docs" / "metrics.md").read_text()
+    table = text.split("<!-- metrics:begin -->\n", 1)[1].split("<!-- metrics:end -->", 1)[0]
+    assert table == metric_table() + "\n", (
+        "docs/metrics.md is out of date: paste `python -m vxai.metrics --markdown` between "
+        "its metrics:begin and metrics:end markers")

@@ -129,6 +129,9 @@ def test_smoke_run_scores_reproducibility_beside_every_method(smoke_run):
     assert html.count('<table class="budgets"') == 2
 
 
+TITLE_KEYS = {"MNIST-1D": "mnist1d", "HMT": "hmt"}
+
+
 def test_smoke_run_ranks_the_methods_and_checks_the_metrics(smoke_run):
     import numpy as np
     import pandas as pd
@@ -170,7 +173,15 @@ def test_smoke_run_ranks_the_methods_and_checks_the_metrics(smoke_run):
     assert html.count('<ul class="trust-sentences"') == 2
     assert 'alt="Critical-difference diagrams"' in html
     assert "There is no ground truth for the maps on this dataset" in html
-    assert html.count("Kendall's\ntau between the methods' orders under the two baselines") == 2
+    blur = re.search(r'<h3 id="metric-blur_baseline">.*?</table>', html, re.S)[0]
+    for dataset in ("MNIST-1D", "HMT"):  # the rank agreement between the two baselines
+        tau = re.search(rf"{dataset}: Kendall's tau with Drop% (-?[\d.]+) over (\d+) methods",
+                        blur)
+        expected = taus.query("dataset == @TITLE_KEYS[@dataset] and metric_a in "
+                              "('drop_pct', 'drop_blur_pct') and metric_b in "
+                              "('drop_pct', 'drop_blur_pct')")
+        assert float(tau[1]) == pytest.approx(float(expected["tau"].iloc[0]), abs=0.006)
+        assert int(tau[2]) == int(expected["n"].iloc[0])
 
 
 BROWSER_PROBE = """<script>

@@ -13,7 +13,6 @@ TEMPLATES = REPO / "report"
 # the appendix's figures of each dataset; the map galleries are JPEG to keep the HTML light
 FIGURES = {
     "gallery": "maps_gallery.jpg",
-    "deletion_insertion": "curves.png",
     "misclassified": "misclassified.jpg",
     "convergence": "convergence.png",
 }
@@ -27,7 +26,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     dict.fromkeys(filter(None, [str(REPO / "src"), *USER_PATH]))
 )
 
-from vxai.configs import BUILT_IN, replaced_methods, resolve_dataset
+from vxai.configs import BUILT_IN, replaced_methods, resolve_dataset, set_aside
 from vxai.data import title
 from vxai.dependencies import library_files
 from vxai.errors import UserError
@@ -39,7 +38,11 @@ from vxai.methods.registry import (
     spec,
     specs,
 )
-from vxai.metrics.registry import config_sections
+from vxai.metrics.registry import (
+    config_sections,
+    metric_figures,
+    plugin_config_sections,
+)
 from vxai.references import bibliography
 from vxai.runtime import derive_seed
 
@@ -152,7 +155,10 @@ def skip_unsupported():
 
 select_methods()
 resolve_datasets()
+# the settings of metrics from other packages are theirs to check
+restore_plugin_sections = set_aside(config, plugin_config_sections())
 validate(config, schema="../schemas/config.schema.yaml")
+restore_plugin_sections()
 DATASETS = selected_datasets()
 check_methods()
 
@@ -434,6 +440,10 @@ def appendix_files():
                 "figures": {
                     key: f"results/{dataset}/figures/{name}"
                     for key, name in FIGURES.items()
+                },
+                "metric_figures": {
+                    name: f"results/{dataset}/figures/{name}.png"
+                    for name in metric_figures()
                 },
                 "sanity": {
                     method: f"results/{dataset}/sanity/{method}.csv"

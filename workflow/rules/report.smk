@@ -29,7 +29,7 @@ rule appendix_pdf:
         + expand(
             "results/{dataset}/figures/{figure}",
             dataset=DATASETS,
-            figure=FIGURES.values(),
+            figure=[*FIGURES.values(), *(f"{name}.png" for name in metric_figures())],
         )
         + [
             "results/summary/faithfulness.png",

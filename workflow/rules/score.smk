@@ -37,7 +37,9 @@ rule score:
         seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method, "score"),
         explain_seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method),
         metrics=lambda wildcards: {
-            name: config[wildcards.dataset][name] for name in SCORE_METRICS
+            name: config[wildcards.dataset][name]
+            for name in SCORE_METRICS
+            if name in config[wildcards.dataset]
         },
         method_params=method_params,
         sanity_samples=dataset_param("sanity", "samples"),

@@ -19,6 +19,12 @@ METRIC = {
     "cost": "forward",
     "interval": True,
     "order": 11,
+    "reference": "sturmfels2020baselines",
+    "about": ("The same kept features as Drop%, but the other features take the values of the "
+              "input blurred over its spatial axes (blur_baseline: sigma) instead of zeros. The "
+              "removal baseline can decide which method wins; Kendall's tau between the "
+              "methods' orders under the two baselines says whether the order survives the "
+              "change."),
 }
 
 

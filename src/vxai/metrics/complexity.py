@@ -13,6 +13,11 @@ METRIC = {
     "cost": "maps",
     "interval": True,
     "order": 90,
+    "reference": "chalasani2020concise",
+    "about": ("Sparseness is the Gini index of the absolute map (higher is sparser); complexity "
+              "is the entropy of the absolute map as a distribution over features (Bhatt et al. "
+              "2020), from 0 to ln n, lower is simpler. Neither looks at the model: they say "
+              "how readable a map is, not whether it is right."),
 }
 
 

@@ -13,6 +13,11 @@ METRIC = {
     "cost": "forward",
     "interval": True,
     "order": 40,
+    "reference": "bhatt2020evaluating",
+    "about": ("Per sample, the Pearson correlation, over random subsets of features, between "
+              "the map's sum over a subset and the fall of the predicted class's probability "
+              "when the subset is zeroed in every channel. A faithful map predicts what "
+              "removing features costs: higher is better."),
 }
 
 

@@ -23,6 +23,13 @@ METRIC = {
     "cost": "forward",
     "interval": False,
     "order": 20,
+    "reference": "petsiuk2018rise",
+    "figure": "mean deletion and insertion curves per method.",
+    "about": ("Features are removed (deletion: set to zero) or inserted (insertion: copied into "
+              "a zero signal or a blurred image) in order of decreasing map value, one step at "
+              "a time; the curve is the predicted class's probability against the fraction "
+              "moved, and its area is the trapezoidal integral. A faithful map gives a low "
+              "deletion and a high insertion area."),
 }
 
 

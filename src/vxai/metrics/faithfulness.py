@@ -26,6 +26,17 @@ METRIC = {
     "cost": "forward",
     "interval": True,
     "order": 10,
+    "reference": "chattopadhay2018gradcampp",
+    "about": ("The top keep_fraction of the map's features are kept (those strictly above the "
+              "(m+1)-th largest value, so ties keep fewer) and every other feature is zeroed in "
+              "all channels. Drop% is the mean relative fall of the predicted class's "
+              "probability, Increase% the share of samples where it rises: a faithful map keeps "
+              "what the model needs, so lower Drop% and higher Increase% are better. Beside "
+              "them, the tie-exact variant keeps exactly m features (ties broken in a seeded "
+              "order) and the soft variant multiplies the input by the [0, 1]-normalized map."),
+    "shown": {"drop_exact_pct": "Drop% exact", "increase_exact_pct": "Increase% exact",
+              "drop_soft_pct": "Drop% soft", "increase_soft_pct": "Increase% soft",
+              "mean_kept_fraction": "mean kept fraction"},
 }
 
 VARIANTS = ("", "_exact", "_soft")

@@ -12,6 +12,12 @@ METRIC = {
     "cost": "maps",
     "interval": False,
     "order": 80,
+    "reference": "zhang2018excitation",
+    "about": ("On MNIST-1D the generator is replayed with the same random draws to know which "
+              "points come from the digit template. Pointing game: the share of maps whose "
+              "maximum lies on the template; relevance mass: the share of the positive map mass "
+              "on it; template IoU: the overlap of the map's top points (as many as the "
+              "template has) with it. Higher is better."),
 }
 
 

@@ -16,6 +16,10 @@ METRIC = {
     "cost": "explain",
     "interval": True,
     "order": 60,
+    "reference": "sixt2020explanations",
+    "about": ("The similarity (SSIM on images, Spearman on signals) between the map of the "
+              "predicted class and the map of a random other class, explained again with the "
+              "same seed. A map that ignores the class scores high, so lower is better."),
 }
 
 

@@ -16,7 +16,13 @@ declaration says:
 - `cost`: "maps" (computed from the maps alone), "forward" (model passes on the stored
   maps) or "explain" (explains samples again);
 - `interval`: True when the summary gives its columns bootstrap intervals;
-- `order`: where it comes in the score table and in every list of metrics.
+- `order`: where it comes in the score table and in every list of metrics;
+- `reference`: the BibTeX key of report/references.bib it follows, or None;
+- `about`: a short paragraph, how it works and what it measures, that the appendix and
+  docs/metrics.md show;
+- optionally `shown`: {summary column: name people read} of further columns of its summary
+  that the appendix's table of the metric shows (not ranked), and `figure`: the caption of
+  the figure per dataset its rule draws (results/{dataset}/figures/{module name}.png).
 
 A module may also define `summary(scores, seed)`, its row of the summary table; without it
 the summary is the mean of each column (with its interval where declared).
@@ -41,7 +47,9 @@ ENTRY_POINTS = "vxai.metrics"
 CRITERIA = ("faithfulness", "robustness", "randomization", "reproducibility", "localization",
             "complexity")
 COSTS = ("maps", "forward", "explain")
-KEYS = ("title", "config", "columns", "criterion", "cost", "interval", "order")
+KEYS = ("title", "config", "columns", "criterion", "cost", "interval", "order", "reference",
+        "about")
+OPTIONAL = ("shown", "figure")
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,10 @@ class MetricSpec:
     cost: str
     interval: bool
     order: int
+    reference: str | None
+    about: str
+    shown: dict  # {further summary column: name people read}, shown but not ranked
+    figure: str | None  # the caption of its figure per dataset, if it has one
     score: Callable  # score(job, settings, table): adds the per-sample columns
     summary: Callable | None  # summary(scores, seed): the module's own summary row, if any
 
@@ -93,8 +105,9 @@ def _spec(module_name, path):
     module = importlib.import_module(module_name)
     declared = getattr(module, "METRIC", None)
     where = f"{path}: METRIC"
-    if not isinstance(declared, dict) or sorted(declared) != sorted(KEYS):
-        raise UserError(f"{where} must be a dict with exactly the keys {', '.join(KEYS)}")
+    if not isinstance(declared, dict) or not set(KEYS) <= set(declared) <= {*KEYS, *OPTIONAL}:
+        raise UserError(f"{where} must be a dict with the keys {', '.join(KEYS)} (optionally "
+                        f"{', '.join(OPTIONAL)})")
     if declared["criterion"] not in CRITERIA or declared["cost"] not in COSTS:
         raise UserError(f"{where} criterion must be one of {', '.join(CRITERIA)} and cost one "
                         f"of {', '.join(COSTS)}")
@@ -109,7 +122,9 @@ def _spec(module_name, path):
         name=module_name.rpartition(".")[2], module=module_name, path=path,
         title=declared["title"], config=declared["config"], columns=columns,
         criterion=declared["criterion"], cost=declared["cost"], interval=declared["interval"],
-        order=declared["order"], score=module.score, summary=getattr(module, "summary", None))
+        order=declared["order"], reference=declared["reference"], about=declared["about"],
+        shown=declared.get("shown", {}), figure=declared.get("figure"), score=module.score,
+        summary=getattr(module, "summary", None))
 
 
 @cache
@@ -122,6 +137,17 @@ def metric_specs():
 def config_sections():
     """The dataset config sections the score rule passes to the score job."""
     return [spec.config for spec in metric_specs() if spec.config]
+
+
+def plugin_config_sections():
+    """The config sections of the metrics other packages add (the schema knows vxai's)."""
+    return [spec.config for spec in metric_specs()
+            if spec.config and not spec.module.startswith("vxai.")]
+
+
+def metric_figures():
+    """The names of the metrics that draw a figure per dataset."""
+    return [spec.name for spec in metric_specs() if spec.figure]
 
 
 def summary_columns():

@@ -16,6 +16,12 @@ METRIC = {
     "cost": "explain",
     "interval": True,
     "order": 70,
+    "reference": None,
+    "about": ("A method that draws random numbers explains evenly spaced samples again under a "
+              "second, independent seed; each sample scores the Spearman correlation of the two "
+              "maps. A method that draws none scores 1 by construction. A map below 0.9 is "
+              "mostly the method's own noise: its other scores describe that noise, not the "
+              "model."),
 }
 
 # the mean Spearman of two seeds' maps from which a map counts as an explanation

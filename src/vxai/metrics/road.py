@@ -31,6 +31,14 @@ METRIC = {
     "cost": "forward",
     "interval": True,
     "order": 30,
+    "reference": "rong2022road",
+    "about": ("Remove and debias: the most (MoRF) or least (LeRF) relevant fractions of the "
+              "features are removed and filled in from their neighbours by one sparse linear "
+              "system, plus a little noise, so the removed shape does not show as zeros. Each "
+              "value is the area under the probability curve divided by the span of the "
+              "fractions: lower MoRF and higher LeRF are better. SRG, the symmetric relevance "
+              "gain (Bluecher et al. 2024), is LeRF minus MoRF and scores a map by both orders "
+              "at once."),
 }
 
 NEIGHBOURS = {

@@ -13,6 +13,12 @@ METRIC = {
     "cost": "explain",
     "interval": True,
     "order": 50,
+    "reference": "yeh2019sensitivity",
+    "about": ("Each sample is explained again with small uniform noise added to the input, "
+              "several times; max- and avg-sensitivity are the largest and the mean relative "
+              "change of the map, each map divided by its largest absolute value. Methods that "
+              "sample draw the same masks or noise as the stored map, so the change comes from "
+              "the input noise: lower is more robust."),
 }
 
 

@@ -9,8 +9,6 @@ from scipy.stats import kendalltau
 from vxai.methods.registry import RANDOM_MAP, spec
 from vxai.metrics.registry import summary_columns
 
-# summary column: (the name people read, True when higher is better), of every metric
-METRICS = summary_columns()
 
 
 def is_baseline(method):
@@ -21,7 +19,7 @@ def metric_ranks(overall):
     """Long table (method, metric, value, rank) of one dataset's overall summary rows: rank 1
     is the best, ties share their mean rank; metrics no method has are left out."""
     rows = []
-    for metric, (_, higher) in METRICS.items():
+    for metric, (_, higher) in summary_columns().items():
         if metric not in overall or overall[metric].isna().all():
             continue
         values = overall.set_index("method")[metric]
@@ -35,7 +33,7 @@ def kendall(ranks):
     """Long table (metric_a, metric_b, tau, n) of Kendall's tau between the ranks of every
     pair of metrics over the methods that have both (baselines left out)."""
     table = ranks.pivot(index="method", columns="metric", values="rank")
-    table = table[[m for m in METRICS if m in table]]
+    table = table[[m for m in summary_columns() if m in table]]
     table = table.loc[[m for m in table.index if not is_baseline(m)]]
     rows = []
     for i, a in enumerate(table.columns):
@@ -60,7 +58,7 @@ def random_beats_most(ranks):
 
 
 def name(metric):
-    return METRICS[metric][0]
+    return summary_columns()[metric][0]
 
 
 def disagreement_sentence(tau, pairs=3):
