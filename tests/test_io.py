@@ -53,3 +53,14 @@ def test_a_killed_writers_temporary_file_is_removed_by_the_next_writer(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([target.name, other.name])
     writer.stdout.close()
     writer.stderr.close()
+
+
+def test_the_library_goes_first_on_pythonpath_and_the_users_entries_stay(monkeypatch):
+    from vxai.runtime import prepend_pythonpath
+
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(["/plugins", "", "/src", "/more"]))
+    prepend_pythonpath("/src")
+    assert os.environ["PYTHONPATH"] == os.pathsep.join(["/src", "/plugins", "/more"])
+    monkeypatch.delenv("PYTHONPATH")
+    prepend_pythonpath("/src")
+    assert os.environ["PYTHONPATH"] == "/src"

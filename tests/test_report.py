@@ -21,7 +21,8 @@ from conftest import REPO, smoke_config  # noqa: E402
 from vxai.data import TITLES  # noqa: E402
 from vxai.evaluation import classification_metrics, confusion_tables, ranked_confusions  # noqa: E402
 from vxai.methods.registry import ordered, spec  # noqa: E402
-from vxai.stages.summary import summarize_scores  # noqa: E402
+from vxai.stages.summary import (  # noqa: E402
+    check_metrics, compare_and_rank, summarize_faithfulness, write_trust)
 from vxai.report import render_appendix  # noqa: E402
 
 # not in the registry's order, which the appendix must restore
@@ -150,17 +151,23 @@ def appendix_fixture(folder, methods=METHODS):
         ("agreement", "metric_agreement.csv"), ("agreement_figure", "metric_agreement.png"),
         ("paired", "paired_tests.csv"), ("criteria", "criterion_ranks.csv"),
         ("critical", "critical_difference.csv"), ("critical_figure", "critical_difference.png"),
-        ("checks", "metric_checks.csv")]}
-    summarize_scores(score_tables, 0, **summary)
+        ("checks", "metric_checks.csv"), ("trust", "trust.json")]}
+    summarize_faithfulness(score_tables, 0, table=summary["faithfulness"],
+                           figure=summary["figure"])
+    compare_and_rank(score_tables, 0, **{key: summary[key] for key in (
+        "paired", "comparison", "criteria", "critical", "critical_figure")})
+    check_metrics(score_tables, summary["faithfulness"], **{key: summary[key] for key in (
+        "ranks", "agreement", "agreement_figure", "checks")})
+    write_trust(summary["criteria"], summary["paired"], summary["checks"], ["mnist1d", "hmt"],
+                summary["trust"])
     manifest = results / "data" / "hmt_manifest.csv"
     manifest.parent.mkdir(parents=True)
     manifest.write_text("id,split,label,sha256\nt0,test,0,abc\n")
     files.update(faithfulness=summary["faithfulness"], comparison=summary["comparison"],
                  faithfulness_plot=summary["figure"], manifest=str(manifest),
                  ranks=summary["ranks"], agreement=summary["agreement"],
-                 agreement_plot=summary["agreement_figure"], paired=summary["paired"],
-                 criteria=summary["criteria"], critical=summary["critical"],
-                 critical_plot=summary["critical_figure"], checks=summary["checks"])
+                 agreement_plot=summary["agreement_figure"],
+                 critical_plot=summary["critical_figure"], trust=summary["trust"])
     return files, config, results / "report"
 
 

@@ -25,7 +25,6 @@ from vxai.metrics.registry import summary_columns
 from vxai.statistics.agreement import disagreement_sentence, random_beats_most
 from vxai.statistics.agreement import name as metric_name
 from vxai.tables import from_frame, interval, metric_sections, number, row, table
-from vxai.trust import trust_section
 from vxai.statistics.comparison import ALPHA
 from vxai.metrics.reproducibility import REPRODUCIBLE
 from vxai.why import budget_rows, course_comparison, why_these_numbers
@@ -301,24 +300,19 @@ TRUST_CAPTIONS = {"places": ("method", "place per criterion [95 % interval]"),
                   "checks": ("metric", "checks of the metrics")}
 
 
-def trust(files, datasets):
+def trust(path):
     """Per dataset title: the 'Which method can I trust on this model?' sentences and tables
-    (vxai.trust) from the criterion ranks, the paired tests and the metric checks."""
-    tables = {key: pd.read_csv(files[key]) for key in ("criteria", "paired", "checks")}
+    of the trust section's JSON (vxai.stages.summary.write_trust)."""
     found = {}
-    for dataset in datasets:
-        part = {key: frame[frame["dataset"] == dataset].drop(columns="dataset")
-                for key, frame in tables.items()}
-        checks = part["checks"].dropna(axis=1, how="all")
-        section = trust_section(part["criteria"], part["paired"], checks,
-                                has_ground_truth="ground_truth" in checks)
+    for dataset, section in json.loads(Path(path).read_text()).items():
         name = title(dataset)
-        found[name] = {
-            "sentences": section["sentences"],
-            "tables": [from_frame(section[key], f"trust-{key}", corner, f"{name}: {caption}",
-                                  name)
-                       for key, (corner, caption) in TRUST_CAPTIONS.items()
-                       if not section[key].empty]}
+        tables = []
+        for key, (corner, caption) in TRUST_CAPTIONS.items():
+            frame = pd.DataFrame(**section[key])
+            if not frame.empty:
+                tables.append(from_frame(frame, f"trust-{key}", corner, f"{name}: {caption}",
+                                         name))
+        found[name] = {"sentences": section["sentences"], "tables": tables}
     return found
 
 
@@ -444,7 +438,7 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         "course": course,
         "win_rates": win_rate_tables(pd.read_csv(files["comparison"]), config),
         "agreement": metrics_agreement(files["ranks"], files["agreement"], config),
-        "trust": trust(files, datasets),
+        "trust": trust(files["trust"]),
         "self_checks": self_checks(
             [r for r in faithfulness.to_dict("records") if r["subset"] == "all"],
             {m for d in datasets for m in config[d]["methods"]}),
@@ -468,8 +462,7 @@ def render_appendix(files, config, datasets, html_output, tex_output, bib_output
     """Render the HTML and LaTeX appendices and the BibTeX file beside them. `files` holds
     paths: html_template, latex_template, references (BibTeX), faithfulness, comparison,
     faithfulness_plot, ranks, agreement, agreement_plot (metric_ranks.csv,
-    metric_agreement.csv and .png), paired, criteria, critical, critical_plot, checks (the
-    summary's paired tests, criterion ranks, critical differences and metric checks),
+    metric_agreement.csv and .png), critical_plot, trust (the trust section's JSON),
     manifest, benchmarks ({job: benchmark file}) and, per dataset under datasets: metrics,
     info, ranked, confusion, tables (listed for download), evaluation_figures and figures ({name: PNG}), sanity ({method: table}),
     explain_benchmarks ({method: [files]}) and train_benchmark (or None)."""

@@ -10,6 +10,13 @@ import time
 from vxai.errors import UserError
 
 
+def prepend_pythonpath(folder):
+    """Put `folder` first on PYTHONPATH, which jobs inherit (in conda environments and on
+    cluster nodes too), keeping the user's own entries (plugins, say) after it, once each."""
+    entries = [str(folder), *os.environ.get("PYTHONPATH", "").split(os.pathsep)]
+    os.environ.update(PYTHONPATH=os.pathsep.join(dict.fromkeys(filter(None, entries))))
+
+
 def log_to(path):
     """Send this process's stdout and stderr, TensorFlow's native logging included, to `path`."""
     log = open(path, "w", buffering=1)

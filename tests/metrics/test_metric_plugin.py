@@ -3,6 +3,7 @@ summarized, ranked, shown in the appendix and listed in docs' table, and the wor
 its config section to the score jobs and reruns them when its module changes."""
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -30,7 +31,7 @@ def test_a_plugin_metric_reaches_the_summary_the_ranks_and_the_appendix(metric_p
     assert {"toy_front", "toy_front_lo", "toy_front_hi"} <= set(summary.columns)
     ranks = pd.read_csv(files["ranks"])
     assert set(ranks.query("metric == 'toy_front'")["method"]) == set(test_report.METHODS)
-    checks = pd.read_csv(files["checks"])
+    checks = pd.read_csv(Path(files["faithfulness"]).parent / "metric_checks.csv")
     assert "toy_front" in set(checks["metric"])
     page, latex = test_report.render(files, config, folder)
     rows = test_report.html_rows(page, "metric-toy")

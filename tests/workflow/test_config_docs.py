@@ -55,3 +55,13 @@ def test_the_docs_metric_table_is_the_registrys():
     assert table == metric_table() + "\n", (
         "docs/metrics.md is out of date: paste `python -m vxai.metrics --markdown` between "
         "its metrics:begin and metrics:end markers")
+
+
+def test_the_readme_method_table_is_the_registrys():
+    from vxai.methods.__main__ import family_table
+
+    text = (REPO / "README.md").read_text()
+    table = text.split("<!-- families:begin -->\n", 1)[1].split("<!-- families:end -->", 1)[0]
+    assert table == family_table() + "\n", (
+        "README.md's method table is out of date: paste `python -m vxai.methods --families` "
+        "between its families:begin and families:end markers")

@@ -66,7 +66,9 @@ def edited(path, comment):
         os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
 
 
-REPORT_JOBS = {("summarize_scores", ""), ("appendix", ""), ("explorer", ""), ("all", "")}
+SUMMARY_JOBS = {(rule, "") for rule in ("faithfulness_summary", "paired_tests", "metric_checks",
+                                         "trust_section")}
+REPORT_JOBS = SUMMARY_JOBS | {("appendix", ""), ("explorer", ""), ("all", "")}
 if shutil.which("pdflatex") and shutil.which("bibtex"):  # report: pdf: auto compiles the LaTeX
     REPORT_JOBS.add(("appendix_pdf", ""))
 
@@ -236,9 +238,13 @@ def test_mnist1d_epochs_rerun_mnist1d_downstream_and_nothing_of_hmt(smoke_run):
 def test_editing_the_template_reruns_only_the_report(smoke_run):
     workdir = smoke_run[0]
     with edited(REPO / "report" / "appendix.html.j2", "{# edited by a test #}\n"):
-        assert planned_jobs(workdir) == REPORT_JOBS - {("summarize_scores", ""), ("explorer", "")}
+        assert planned_jobs(workdir) == REPORT_JOBS - SUMMARY_JOBS - {("explorer", "")}
     with edited(REPO / "report" / "explorer.html.j2", "{# edited by a test #}\n"):
         assert planned_jobs(workdir) == {("explorer", ""), ("all", "")}
+    # the trust section's sentences rerun the trust section and the appendix, nothing else
+    with edited(REPO / "src" / "vxai" / "trust.py", "\n# edited by a test\n"):
+        assert planned_jobs(workdir) == REPORT_JOBS - SUMMARY_JOBS - {("explorer", "")} | {
+            ("trust_section", "")}
 
 
 def test_nothing_is_written_outside_the_pipeline_folders(smoke_run):

@@ -44,7 +44,8 @@ def test_dry_run_of_the_default_config_lists_every_job(tmp_path):
         "hmt_download": 1, "mnist1d_data": 1, "hmt_data": 1, "train_model": 2, "evaluate": 2,
         "explain": shards, "evaluation_figures": 8, "maps_gallery": 2, "curves_figure": 2,
         "misclassified_figure": 2, "budget_convergence": 2, "score": methods,
-        "summarize_scores": 1, "appendix": 1, "explorer": 1, "all": 1,
+        "faithfulness_summary": 1, "paired_tests": 1, "metric_checks": 1, "trust_section": 1,
+        "appendix": 1, "explorer": 1, "all": 1,
         **({"appendix_pdf": 1} if tex_installed() else {}),  # report: pdf: auto
     }
     # every registered method (the two baselines included) on both datasets

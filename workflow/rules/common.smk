@@ -18,13 +18,8 @@ FIGURES = {
 }
 
 # The workflow and its jobs import the library from this checkout, also inside conda
-# environments (--sdm conda) and on cluster nodes, which inherit PYTHONPATH; the user's own
-# PYTHONPATH (plugins, say) follows it.
+# environments (--sdm conda) and on cluster nodes, which inherit PYTHONPATH.
 sys.path.insert(0, str(REPO / "src"))
-USER_PATH = os.environ.get("PYTHONPATH", "").split(os.pathsep)
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    dict.fromkeys(filter(None, [str(REPO / "src"), *USER_PATH]))
-)
 
 from vxai.configs import BUILT_IN, replaced_methods, resolve_dataset, set_aside
 from vxai.data import title
@@ -44,7 +39,9 @@ from vxai.metrics.registry import (
     plugin_config_sections,
 )
 from vxai.references import bibliography
-from vxai.runtime import derive_seed
+from vxai.runtime import derive_seed, prepend_pythonpath
+
+prepend_pythonpath(REPO / "src")
 
 
 def select_methods():
@@ -412,17 +409,14 @@ def appendix_files():
         "html_template": str(TEMPLATES / "appendix.html.j2"),
         "latex_template": str(TEMPLATES / "appendix.tex.j2"),
         "references": str(TEMPLATES / "references.bib"),
-        "faithfulness": "results/summary/faithfulness.csv",
-        "comparison": "results/summary/method_comparison.csv",
-        "faithfulness_plot": "results/summary/faithfulness.png",
-        "ranks": "results/summary/metric_ranks.csv",
-        "agreement": "results/summary/metric_agreement.csv",
-        "agreement_plot": "results/summary/metric_agreement.png",
-        "paired": "results/summary/paired_tests.csv",
-        "criteria": "results/summary/criterion_ranks.csv",
-        "critical": "results/summary/critical_difference.csv",
-        "critical_plot": "results/summary/critical_difference.png",
-        "checks": "results/summary/metric_checks.csv",
+        "faithfulness": rules.faithfulness_summary.output.table,
+        "comparison": rules.paired_tests.output.comparison,
+        "faithfulness_plot": rules.faithfulness_summary.output.figure,
+        "ranks": rules.metric_checks.output.ranks,
+        "agreement": rules.metric_checks.output.agreement,
+        "agreement_plot": rules.metric_checks.output.agreement_figure,
+        "critical_plot": rules.paired_tests.output.critical_figure,
+        "trust": rules.trust_section.output[0],
         "manifest": "results/data/hmt_manifest.csv" if "hmt" in DATASETS else None,
         "benchmarks": benchmark_files(),
         "course": course_files(),

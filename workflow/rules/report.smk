@@ -32,9 +32,9 @@ rule appendix_pdf:
             figure=[*FIGURES.values(), *(f"{name}.png" for name in metric_figures())],
         )
         + [
-            "results/summary/faithfulness.png",
-            "results/summary/metric_agreement.png",
-            "results/summary/critical_difference.png",
+            rules.faithfulness_summary.output.figure,
+            rules.metric_checks.output.agreement_figure,
+            rules.paired_tests.output.critical_figure,
         ],
     output:
         "results/report/appendix.pdf",

@@ -1,10 +1,10 @@
 """List every registered method: `python -m vxai.methods` (no TensorFlow needed);
-`--markdown` prints the table of docs/methods.md."""
+`--markdown` prints the table of docs/methods.md, `--families` the README's."""
 
 import argparse
 import json
 
-from vxai.methods.registry import specs
+from vxai.methods.registry import FAMILIES, specs
 
 
 def plain_listing():
@@ -38,12 +38,25 @@ def markdown_table():
     return "\n".join(lines)
 
 
+def family_table():
+    """One row per family: its methods by the names people read, in the registry's order."""
+    lines = ["| family | methods |", "| --- | --- |"]
+    for family, title in FAMILIES.items():
+        names = [found.display for found in specs().values() if found.family == family]
+        if names:
+            lines.append(f"| {title} | {', '.join(names)} |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m vxai.methods", description=__doc__)
     parser.add_argument("--markdown", action="store_true",
                         help="print the methods table of docs/methods.md")
+    parser.add_argument("--families", action="store_true",
+                        help="print the README's table of the methods by family")
     args = parser.parse_args(argv)
-    print(markdown_table() if args.markdown else plain_listing())
+    print(markdown_table() if args.markdown else family_table() if args.families
+          else plain_listing())
 
 
 if __name__ == "__main__":
