@@ -1,9 +1,15 @@
-"""How config files combine: config.yaml, then each --configfile on top of it, key by key (as
-Snakemake merges them), except that a dataset's `methods:` section in a file that sets
-`replace_methods: true` replaces the methods instead of extending them."""
+"""The run's configuration: how config files combine (config.yaml, then each --configfile on
+top of it, key by key, as Snakemake merges them, except that a dataset's `methods:` section in
+a file that sets `replace_methods: true` replaces the methods instead of extending them), and
+`resolve_config`, which completes and checks it once, before the workflow builds its DAG."""
 
 import copy
 from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+
+from vxai.errors import UserError
 
 
 def deep_update(target, source):
@@ -84,3 +90,125 @@ def set_aside(config, sections):
             block.update(found)
 
     return restore
+
+
+def validate(config, schema_path):
+    """Check `config` against the JSON schema at `schema_path`, filling in its defaults (as
+    snakemake.utils.validate does); a mistake names the key at fault."""
+    import jsonschema
+    from jsonschema import Draft202012Validator, validators
+
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    properties = Draft202012Validator.VALIDATORS["properties"]
+
+    def with_defaults(validator, declared, instance, subschema):
+        if isinstance(instance, dict):
+            for key, rule in declared.items():
+                if "default" in rule:
+                    instance.setdefault(key, copy.deepcopy(rule["default"]))
+        yield from properties(validator, declared, instance, subschema)
+
+    checker = validators.extend(Draft202012Validator, {"properties": with_defaults})(schema)
+    error = jsonschema.exceptions.best_match(checker.iter_errors(config))
+    if error is not None:
+        where = ": ".join(map(str, error.absolute_path))
+        raise UserError(f"config {f'{where!r}: ' if where else ''}{error.message} (checked "
+                        f"against {schema_path})")
+
+
+def model_origin(settings):
+    """'pretrained' when a dataset's model file is imported, else 'train' (`auto`: the file
+    when it exists)."""
+    if settings["model"] == "auto":
+        return "pretrained" if Path(settings["model_file"]).exists() else "train"
+    return settings["model"]
+
+
+def _selected_datasets(config):
+    """The datasets this run explains (`run_datasets`, default all), in that order; their
+    settings become config[name], as the built-ins' are."""
+    own = config["datasets"]
+    for name, entry in own.items():
+        if entry["model"] == "pretrained" and not entry.get("model_file"):
+            raise UserError(f"config 'datasets: {name}': model: pretrained needs model_file, "
+                            "the path of your trained Keras model (or set model: train)")
+        config[name] = entry
+    known = [*BUILT_IN.values(), *own]
+    chosen = config["run_datasets"] or known
+    unknown = [name for name in chosen if name not in known]
+    if unknown:
+        raise UserError(f"config 'run_datasets' names unknown dataset(s) {unknown}; known: "
+                        f"{', '.join(known)} (add yours under 'datasets:')")
+    return list(dict.fromkeys(chosen))
+
+
+def _check_methods(config, datasets, references):
+    """Every configured method must be registered, take the parameters it is given and have
+    its reference in the bibliography; the messages name the config key and what it accepts."""
+    from vxai.methods.registry import check_parameters, method_names, specs
+    from vxai.references import bibliography
+
+    configured = set()
+    for dataset in datasets:
+        where = dataset if dataset in BUILT_IN.values() else f"datasets: {dataset}"
+        section = config[dataset]
+        for method, params in (section.get("methods") or {}).items():
+            check_parameters(method, params, f"config '{where}: methods: {method}'")
+            configured.add(method)
+        for key, named in (("explain: samples", (section.get("explain") or {}).get("samples")),
+                           ("convergence: method_budgets",
+                            (section.get("convergence") or {}).get("method_budgets"))):
+            for method in sorted(set(named or {}) - set(specs())):
+                raise UserError(f"config '{where}: {key}: {method}': unknown attribution "
+                                f"method; known methods: {', '.join(method_names())}")
+    bibliography(references, configured)
+
+
+def _skip_unsupported(config, datasets, unsupported, warn):
+    """With `skip_unsupported: true`, leave out, with a warning, the methods the dataset's
+    model cannot serve (`unsupported(model_file, methods)`: {method: reason}, which loads the
+    model). A model the run trains does not exist yet: then every method stays."""
+    for dataset in datasets:
+        section = config[dataset]
+        if not section.get("skip_unsupported"):
+            continue
+        if model_origin(section) != "pretrained":
+            warn(f"{dataset}: skip_unsupported needs a model_file to check; the model is "
+                 "trained by this run, so every configured method runs")
+            continue
+        for method, reason in unsupported(section["model_file"], section["methods"]).items():
+            warn(f"{dataset}: {method} left out (skip_unsupported): {reason}")
+            del section["methods"][method]
+        if not section["methods"]:
+            raise UserError(f"{dataset}: the model serves none of the configured methods; "
+                            "see the warnings above")
+
+
+def resolve_config(config, profiles, schema_path, references, unsupported, warn=print):
+    """Complete and check Snakemake's merged `config` in place; returns the datasets the
+    run explains. `profiles`: the --configfile paths, in order (their `replace_methods`);
+    `schema_path`: the config schema; `references`: the BibTeX file the methods must cite
+    from; `unsupported`: vxai.stages.support.unsupported_methods (passed in, so that what
+    reads configs does not depend on the model code); `warn`: where warnings go. In order: methods replaced where a profile says so, own
+    dataset entries completed from the built-in of their kind, the schema with its defaults
+    (settings of metrics from other packages left to them), the own entries' model settings
+    and `run_datasets`, the methods' names, parameters and references, and
+    `skip_unsupported`. Raises UserError naming the key at fault."""
+    from vxai.metrics.registry import plugin_config_sections
+
+    parsed = [yaml.safe_load(Path(path).read_text()) or {} for path in profiles]
+    for dataset in BUILT_IN.values():
+        selected = replaced_methods(parsed, dataset)
+        if selected is not None:
+            config[dataset]["methods"] = selected
+    entries = config.get("datasets") or {}
+    for name, entry in entries.items():
+        if isinstance(entry, dict) and entry.get("kind") in BUILT_IN:
+            entries[name] = resolve_dataset(config, name)
+    restore = set_aside(config, plugin_config_sections())
+    validate(config, schema_path)
+    restore()
+    datasets = _selected_datasets(config)
+    _check_methods(config, datasets, references)
+    _skip_unsupported(config, datasets, unsupported, warn)
+    return datasets

@@ -2,7 +2,7 @@ rule mnist1d_data:
     input:
         code("mnist1d_data.py"),
     output:
-        "results/data/mnist1d.npz",
+        path(DATA, dataset="mnist1d"),
     log:
         "logs/data/mnist1d.log",
     conda:
@@ -39,12 +39,12 @@ rule hmt_data:
         code("hmt_data.py"),
         source=hmt_source(),
     output:
-        arrays="results/data/hmt.npz",
-        manifest="results/data/hmt_manifest.csv",
+        arrays=path(DATA, dataset="hmt"),
+        manifest=path(MANIFEST, dataset="hmt"),
     log:
         "logs/data/hmt.log",
     benchmark:
-        "benchmarks/data/hmt.tsv"
+        path(DATA_BENCHMARK, dataset="hmt")
     conda:
         "../envs/vxai.yaml"
     threads: 1
@@ -64,8 +64,8 @@ if own_datasets("images"):
             code("image_data.py"),
             source=dataset_param("source"),
         output:
-            arrays="results/data/{dataset}.npz",
-            manifest="results/data/{dataset}_manifest.csv",
+            arrays=DATA,
+            manifest=MANIFEST,
         log:
             "logs/data/{dataset}.log",
         wildcard_constraints:
@@ -88,7 +88,7 @@ if own_datasets("signals"):
             code("signal_data.py"),
             source=dataset_param("source"),
         output:
-            "results/data/{dataset}.npz",
+            DATA,
         log:
             "logs/data/{dataset}.log",
         wildcard_constraints:

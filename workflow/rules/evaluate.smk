@@ -1,49 +1,49 @@
 rule evaluate:
     input:
         code("evaluate.py"),
-        data="results/data/{dataset}.npz",
-        model="results/models/{dataset}.keras",
+        data=DATA,
+        model=MODEL,
     output:
         predictions=report(
-            "results/{dataset}/eval/predictions.csv",
+            path(EVALUATION, name="predictions.csv"),
             caption="../report/predictions.rst",
             category="Tasks 1 and 3: classification",
             subcategory=dataset_title,
             labels=labels(table="predictions"),
         ),
         metrics=report(
-            "results/{dataset}/eval/metrics.json",
+            path(EVALUATION, name="metrics.json"),
             caption="../report/metrics.rst",
             category="Tasks 1 and 3: classification",
             subcategory=dataset_title,
             labels=labels(table="metrics"),
         ),
         confusion=report(
-            "results/{dataset}/eval/confusion.csv",
+            path(EVALUATION, name="confusion.csv"),
             caption="../report/confusion.rst",
             category="Tasks 1 and 3: classification",
             subcategory=dataset_title,
             labels=labels(table="confusion counts"),
         ),
         confusion_normalized=report(
-            "results/{dataset}/eval/confusion_normalized.csv",
+            path(EVALUATION, name="confusion_normalized.csv"),
             caption="../report/confusion.rst",
             category="Tasks 1 and 3: classification",
             subcategory=dataset_title,
             labels=labels(table="confusion normalized"),
         ),
         ranked=report(
-            "results/{dataset}/eval/confusions_ranked.csv",
+            path(EVALUATION, name="confusions_ranked.csv"),
             caption="../report/confusions_ranked.rst",
             category="Tasks 1 and 3: classification",
             subcategory=dataset_title,
             labels=labels(table="ranked confusions"),
         ),
-        cases="results/{dataset}/eval/cases.csv",
+        cases=path(EVALUATION, name="cases.csv"),
     log:
         "logs/{dataset}/evaluate.log",
     benchmark:
-        "benchmarks/{dataset}/evaluate.tsv"
+        EVALUATION_BENCHMARK
     conda:
         "../envs/vxai.yaml"
     threads: config["threads"]
@@ -60,19 +60,19 @@ rule evaluate:
 rule evaluation_figures:
     input:
         code("evaluation_figure.py"),
-        data="results/data/{dataset}.npz",
+        data=DATA,
         history=lambda wildcards: (
-            f"results/models/{wildcards.dataset}_history.csv"
+            path(HISTORY, dataset=wildcards.dataset)
             if wildcards.figure == "curves"
             else []
         ),
-        predictions="results/{dataset}/eval/predictions.csv",
-        metrics="results/{dataset}/eval/metrics.json",
-        confusion_normalized="results/{dataset}/eval/confusion_normalized.csv",
-        cases="results/{dataset}/eval/cases.csv",
+        predictions=path(EVALUATION, name="predictions.csv"),
+        metrics=path(EVALUATION, name="metrics.json"),
+        confusion_normalized=path(EVALUATION, name="confusion_normalized.csv"),
+        cases=path(EVALUATION, name="cases.csv"),
     output:
         report(
-            "results/{dataset}/eval/{figure}.png",
+            path(EVALUATION, name="{figure}.png"),
             caption="../report/evaluation.rst",
             category="Tasks 1 and 3: classification",
             subcategory=dataset_title,

@@ -1,14 +1,14 @@
 rule explain:
     input:
         lambda wildcards: code("explain.py", [wildcards.method]),
-        data="results/data/{dataset}.npz",
-        model="results/models/{dataset}.keras",
+        data=DATA,
+        model=MODEL,
     output:
-        "results/{dataset}/maps/{method}/shard{shard}.npz",
+        MAPS,
     log:
         "logs/{dataset}/explain/{method}_shard{shard}.log",
     benchmark:
-        "benchmarks/{dataset}/explain/{method}_shard{shard}.tsv"
+        EXPLAIN_BENCHMARK
     conda:
         "../envs/vxai.yaml"
     threads: config["threads"]

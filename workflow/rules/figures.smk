@@ -2,11 +2,11 @@ rule maps_gallery:
     input:
         code("maps_gallery.py"),
         maps=all_map_shards,
-        data="results/data/{dataset}.npz",
-        predictions="results/{dataset}/eval/predictions.csv",
+        data=DATA,
+        predictions=path(EVALUATION, name="predictions.csv"),
     output:
         report(
-            "results/{dataset}/figures/maps_gallery.jpg",
+            path(FIGURE, name="maps_gallery.jpg"),
             caption="../report/maps_gallery.rst",
             category="Tasks 2 and 3: explanations",
             subcategory=dataset_title,
@@ -32,7 +32,7 @@ rule curves_figure:
         curves=lambda wildcards: paths_in(curve_files(wildcards.dataset)),
     output:
         report(
-            "results/{dataset}/figures/curves.png",
+            path(FIGURE, name="curves.png"),
             caption="../report/curves.rst",
             category="Task 4: faithfulness",
             subcategory=dataset_title,
@@ -56,12 +56,12 @@ rule misclassified_figure:
         lambda wildcards: code(
             "misclassified_figure.py", misclassified_methods(wildcards.dataset)
         ),
-        data="results/data/{dataset}.npz",
-        model="results/models/{dataset}.keras",
-        predictions="results/{dataset}/eval/predictions.csv",
+        data=DATA,
+        model=MODEL,
+        predictions=path(EVALUATION, name="predictions.csv"),
     output:
         report(
-            "results/{dataset}/figures/misclassified.jpg",
+            path(FIGURE, name="misclassified.jpg"),
             caption="../report/misclassified.rst",
             category="Task 4: faithfulness",
             subcategory=dataset_title,

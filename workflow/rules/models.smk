@@ -3,15 +3,15 @@ if trained_datasets():
     rule train_model:
         input:
             code("train_model.py"),
-            data="results/data/{dataset}.npz",
+            data=DATA,
         output:
-            model="results/models/{dataset}.keras",
-            history="results/models/{dataset}_history.csv",
-            info="results/models/{dataset}_info.json",
+            model=MODEL,
+            history=HISTORY,
+            info=MODEL_INFO,
         log:
             "logs/models/{dataset}_train.log",
         benchmark:
-            "benchmarks/models/{dataset}_train.tsv"
+            TRAIN_BENCHMARK
         wildcard_constraints:
             dataset="|".join(trained_datasets()),
         conda:
@@ -35,10 +35,10 @@ if pretrained_datasets():
         input:
             code("import_model.py"),
             h5=dataset_param("model_file"),
-            data="results/data/{dataset}.npz",
+            data=DATA,
         output:
-            model="results/models/{dataset}.keras",
-            info="results/models/{dataset}_info.json",
+            model=MODEL,
+            info=MODEL_INFO,
         log:
             "logs/models/{dataset}_import.log",
         wildcard_constraints:

@@ -3,9 +3,9 @@ rule appendix:
         code("appendix.py"),
         paths_in(appendix_files()),
     output:
-        html="results/report/appendix.html",
-        tex="results/report/appendix.tex",
-        bib="results/report/references.bib",
+        html=path(REPORT, name="appendix.html"),
+        tex=path(REPORT, name="appendix.tex"),
+        bib=path(REPORT, name="references.bib"),
     log:
         "logs/report/appendix.log",
     conda:
@@ -23,11 +23,11 @@ rule appendix:
 
 rule appendix_pdf:
     input:
-        tex="results/report/appendix.tex",
-        bib="results/report/references.bib",
+        tex=path(REPORT, name="appendix.tex"),
+        bib=path(REPORT, name="references.bib"),
         figures=[path for dataset in DATASETS for path in eval_figures(dataset)]
         + expand(
-            "results/{dataset}/figures/{figure}",
+            path(FIGURE, name="{figure}"),
             dataset=DATASETS,
             figure=[*FIGURES.values(), *(f"{name}.png" for name in metric_figures())],
         )
@@ -37,7 +37,7 @@ rule appendix_pdf:
             rules.paired_tests.output.critical_figure,
         ],
     output:
-        "results/report/appendix.pdf",
+        path(REPORT, name="appendix.pdf"),
     log:
         "logs/report/appendix_pdf.log",
     conda:
@@ -61,7 +61,7 @@ rule explorer:
         template=TEMPLATES / "explorer.html.j2",
     output:
         report(
-            directory("results/report/explorer"),
+            directory(path(REPORT, name="explorer")),
             htmlindex="index.html",
             caption="../report/explorer.rst",
             category="Tasks 2 and 3: explanations",

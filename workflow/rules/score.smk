@@ -2,19 +2,19 @@ rule score:
     input:
         lambda wildcards: code("score.py", [wildcards.method]),
         maps=map_shards,
-        data="results/data/{dataset}.npz",
-        model="results/models/{dataset}.keras",
+        data=DATA,
+        model=MODEL,
     output:
         scores=report(
-            "results/{dataset}/scores/{method}.csv",
+            SCORES,
             caption="../report/scores.rst",
             category="Task 4: faithfulness",
             subcategory=dataset_title,
             labels=labels(table="per-sample scores"),
         ),
-        curves="results/{dataset}/curves/{method}.npz",
+        curves=CURVES,
         sanity=report(
-            "results/{dataset}/sanity/{method}.csv",
+            SANITY,
             caption="../report/sanity.rst",
             category="Task 4: faithfulness",
             subcategory=dataset_title,
@@ -23,7 +23,7 @@ rule score:
     log:
         "logs/{dataset}/score/{method}.log",
     benchmark:
-        "benchmarks/{dataset}/score/{method}.tsv"
+        SCORE_BENCHMARK
     conda:
         "../envs/vxai.yaml"
     threads: config["threads"]
@@ -52,12 +52,12 @@ rule budget_convergence:
         lambda wildcards: code(
             "budget_convergence.py", convergence_methods(wildcards.dataset)
         ),
-        data="results/data/{dataset}.npz",
-        model="results/models/{dataset}.keras",
+        data=DATA,
+        model=MODEL,
     output:
-        table="results/{dataset}/convergence.csv",
+        table=CONVERGENCE,
         figure=report(
-            "results/{dataset}/figures/convergence.png",
+            path(FIGURE, name="convergence.png"),
             caption="../report/convergence.rst",
             category="Task 4: faithfulness",
             subcategory=dataset_title,
@@ -66,7 +66,7 @@ rule budget_convergence:
     log:
         "logs/{dataset}/budget_convergence.log",
     benchmark:
-        "benchmarks/{dataset}/budget_convergence.tsv"
+        CONVERGENCE_BENCHMARK
     conda:
         "../envs/vxai.yaml"
     threads: config["threads"]

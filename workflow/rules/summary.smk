@@ -4,13 +4,13 @@ rule faithfulness_summary:
         scores=score_tables(),
     output:
         table=report(
-            "results/summary/faithfulness.csv",
+            path(SUMMARY, name="faithfulness.csv"),
             caption="../report/faithfulness.rst",
             category="Task 4: faithfulness",
             labels=labels(table="every metric of every method"),
         ),
         figure=report(
-            "results/summary/faithfulness.png",
+            path(SUMMARY, name="faithfulness.png"),
             caption="../report/faithfulness_plot.rst",
             category="Task 4: faithfulness",
             labels=labels(figure="Drop% and Increase%"),
@@ -35,31 +35,31 @@ rule paired_tests:
         scores=score_tables(),
     output:
         paired=report(
-            "results/summary/paired_tests.csv",
+            path(SUMMARY, name="paired_tests.csv"),
             caption="../report/paired_tests.rst",
             category="Task 4: faithfulness",
             labels=labels(table="paired tests of every pair of methods"),
         ),
         comparison=report(
-            "results/summary/method_comparison.csv",
+            path(SUMMARY, name="method_comparison.csv"),
             caption="../report/method_comparison.rst",
             category="Task 4: faithfulness",
             labels=labels(table="method versus method"),
         ),
         criteria=report(
-            "results/summary/criterion_ranks.csv",
+            path(SUMMARY, name="criterion_ranks.csv"),
             caption="../report/criterion_ranks.rst",
             category="Task 4: faithfulness",
             labels=labels(table="ranks per criterion with intervals"),
         ),
         critical=report(
-            "results/summary/critical_difference.csv",
+            path(SUMMARY, name="critical_difference.csv"),
             caption="../report/critical_difference.rst",
             category="Task 4: faithfulness",
             labels=labels(table="Friedman test and critical difference"),
         ),
         critical_figure=report(
-            "results/summary/critical_difference.png",
+            path(SUMMARY, name="critical_difference.png"),
             caption="../report/critical_difference.rst",
             category="Task 4: faithfulness",
             labels=labels(figure="critical-difference diagrams"),
@@ -85,25 +85,25 @@ rule metric_checks:
         faithfulness=rules.faithfulness_summary.output.table,
     output:
         ranks=report(
-            "results/summary/metric_ranks.csv",
+            path(SUMMARY, name="metric_ranks.csv"),
             caption="../report/metric_ranks.rst",
             category="Task 4: faithfulness",
             labels=labels(table="each method's rank under each metric"),
         ),
         agreement=report(
-            "results/summary/metric_agreement.csv",
+            path(SUMMARY, name="metric_agreement.csv"),
             caption="../report/metric_agreement.rst",
             category="Task 4: faithfulness",
             labels=labels(table="Kendall's tau between the metrics"),
         ),
         agreement_figure=report(
-            "results/summary/metric_agreement.png",
+            path(SUMMARY, name="metric_agreement.png"),
             caption="../report/metric_agreement.rst",
             category="Task 4: faithfulness",
             labels=labels(figure="Kendall's tau between the metrics"),
         ),
         checks=report(
-            "results/summary/metric_checks.csv",
+            path(SUMMARY, name="metric_checks.csv"),
             caption="../report/metric_checks.rst",
             category="Task 4: faithfulness",
             labels=labels(table="reliability and ground-truth checks of the metrics"),
@@ -128,7 +128,7 @@ rule trust_section:
         paired=rules.paired_tests.output.paired,
         checks=rules.metric_checks.output.checks,
     output:
-        "results/summary/trust.json",
+        path(SUMMARY, name="trust.json"),
     log:
         "logs/summary/trust.log",
     conda:
