@@ -5,7 +5,7 @@ from vxai.runtime import configure_tensorflow, log_to, report_errors
 log_to(snakemake.log[0])
 configure_tensorflow(snakemake.threads, snakemake.params.seed)
 
-from vxai.figures import misclassified_figure  # noqa: E402
+from vxai.misclassified import misclassified_figure  # noqa: E402
 
 with report_errors():
     misclassified_figure(

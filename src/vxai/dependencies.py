@@ -10,7 +10,6 @@ name at run time count as well: reaching the metric registry reaches every metri
 
 import ast
 from functools import cache
-from importlib.machinery import PathFinder
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -27,18 +26,6 @@ def module_file(name):
         if candidate.is_file():
             return candidate
     return None
-
-
-def source_file(name):
-    """The source file of any dotted module `name`, found without running any of its
-    packages' `__init__` (which may import TensorFlow); None when there is none."""
-    found, parts = None, name.split(".")
-    for depth in range(1, len(parts) + 1):
-        locations = found.submodule_search_locations if found else None
-        found = PathFinder.find_spec(".".join(parts[:depth]), locations)
-        if found is None:
-            return None
-    return Path(found.origin) if found.origin and found.origin.endswith(".py") else None
 
 
 def _loaded_by_name(path):

@@ -8,17 +8,16 @@ import numpy as np
 import pandas as pd
 
 from vxai import plots
-from vxai.data.inputs import load_arrays, load_maps, load_test_set, model_inputs
+from vxai.data.inputs import (
+    load_arrays,
+    load_maps,
+    load_templates,
+    load_test_set,
+    model_inputs,
+)
 from vxai.evaluation import probabilities
 from vxai.io import save_figure
 from vxai.methods.registry import display, ordered
-
-
-def _templates(data, labels=slice(None)):
-    """MNIST-1D's digit template of each of `labels` (default: of every class), or None for
-    data without templates."""
-    with np.load(data, allow_pickle=False) as arrays:
-        return arrays["templates"][labels] if "templates" in arrays.files else None
 
 
 def evaluation_figure(figure, *, data, predictions, metrics, confusion_normalized, cases,
@@ -41,7 +40,7 @@ def evaluation_figure(figure, *, data, predictions, metrics, confusion_normalize
             cases = pd.read_csv(cases)
             position = {tile_id: i for i, tile_id in enumerate(ids)}
             shown = [x[position[tile_id]] for tile_id in cases["id"]]
-            fig = plots.cases_gallery(cases, shown, class_names, _templates(data))
+            fig = plots.cases_gallery(cases, shown, class_names, load_templates(data))
     save_figure(output, fig)
 
 
@@ -72,38 +71,7 @@ def maps_gallery(*, data, predictions, maps, test_samples, output):
     titles = [
         f"{class_names[y[i]]}\npred {class_names[predictions['predicted'][i]]}" for i in picks
     ]
-    save_figure(output, plots.maps_gallery(shown, titles, method_maps, _templates(data, y[picks])))
-
-
-def misclassified_figure(*, data, model_path, predictions, methods, samples, test_samples,
-                         seed, output):
-    """The most confidently misclassified test samples, each explained for the predicted and
-    for the true class by every method in `methods` ({name: parameters})."""
-    from vxai.maps import normalize01
-    from vxai.models.loading import load_model
-    from vxai.stages.inputs import make_explainer
-
-    predictions = pd.read_csv(predictions)
-    wrong = predictions[~predictions["correct"]].sort_values("confidence", ascending=False,
-                                                             kind="stable")
-    picks = wrong.index[:samples].to_numpy()
-    if not len(picks):  # nothing misclassified: an empty figure that says so
-        save_figure(output, plots.message_figure("no misclassified test samples"))
-        return
-    x, y, _, class_names = load_test_set(data, test_samples)
-    model = load_model(model_path)
-    shown = model_inputs(x[picks], model.input_shape)
-    predicted = predictions["predicted"].to_numpy()[picks]
-    method_maps = {}
-    for name in ordered(methods):
-        explainer = make_explainer(name, model, data, seed=seed, **(methods[name] or {}))
-        label = display(name)
-        method_maps[f"{label}\npredicted"] = normalize01(explainer.explain(shown, predicted).maps)
-        method_maps[f"{label}\ntrue"] = normalize01(explainer.explain(shown, y[picks]).maps)
-    titles = [f"true {class_names[y[i]]}\npred {class_names[predicted[k]]} "
-              f"({predictions['confidence'][i]:.2f})" for k, i in enumerate(picks)]
-    save_figure(output, plots.maps_gallery(list(shown if x.ndim == 4 else x[picks]), titles,
-                                           method_maps, _templates(data, y[picks])))
+    save_figure(output, plots.maps_gallery(shown, titles, method_maps, load_templates(data, y[picks])))
 
 
 def curves_figure(curve_paths, output):

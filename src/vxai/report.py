@@ -16,17 +16,18 @@ import jinja2
 import pandas as pd
 import yaml
 
+from vxai import passes
 from vxai.configs import merge_configs
 from vxai.data import dataset_order, title
 from vxai.io import atomic_path, file_sha256
 from vxai.methods.registry import diagnostic_columns, ordered, spec
+from vxai.metrics.registry import metric_specs, summary_columns
+from vxai.metrics.reproducibility import REPRODUCIBLE
 from vxai.references import bibliography, read_bibtex_text
-from vxai.metrics.registry import summary_columns
 from vxai.statistics.agreement import disagreement_sentence, random_beats_most
 from vxai.statistics.agreement import name as metric_name
-from vxai.tables import from_frame, interval, metric_sections, number, row, table
 from vxai.statistics.comparison import ALPHA
-from vxai.metrics.reproducibility import REPRODUCIBLE
+from vxai.tables import from_frame, interval, metric_sections, number, row, table
 from vxai.why import budget_rows, course_comparison, why_these_numbers
 
 PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn", "matplotlib",
@@ -114,8 +115,6 @@ def job_costs(benchmarks):
     """(per job, per rule) rows of wall seconds and model passes, from the benchmark files
     ({job: path}) and the `passes:` line of each job's log (logs/<job>.log beside
     benchmarks/<job>.tsv); a rule is a job's folder ("hmt/explain") or the job itself."""
-    from vxai import passes
-
     jobs = []
     for job, path in benchmarks.items():
         root = str(path)[: -len(f"benchmarks/{job}.tsv")] or "."
@@ -333,8 +332,6 @@ def win_rate_tables(comparison, config):
 
 def headline_by_class(faithfulness):
     """The first metric's columns per subset (correct, misclassified) and true class."""
-    from vxai.metrics.registry import metric_specs
-
     headline = metric_specs()[0]
     parts = faithfulness[faithfulness["subset"] != "all"]
     rows = [row([r["dataset"], r["method"], r["subset"], r["n"],

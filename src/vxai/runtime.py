@@ -7,6 +7,7 @@ import signal
 import sys
 import time
 
+from vxai import passes
 from vxai.errors import UserError
 
 
@@ -34,8 +35,6 @@ def report_errors():
     on success, log the model passes the job issued (vxai.passes). A SIGTERM (Snakemake or
     the cluster stopping the job) ends the process through Python's exit path, so the
     atomic writers remove their temporary files."""
-    from vxai import passes
-
     previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         yield

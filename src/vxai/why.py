@@ -3,7 +3,7 @@
 with a sentence wherever one of them lies outside the Drop% interval, the map does not
 reproduce under a second seed, or some maps are constant."""
 
-from vxai.methods.registry import RANDOM_MAP
+from vxai.methods.registry import RANDOM_MAP, display, spec
 from vxai.metrics.reproducibility import REPRODUCIBLE
 
 # what a map ranks, in words; "features" for your own datasets
@@ -70,8 +70,6 @@ def why_these_numbers(overall, keep_fractions):
 
 def _settings(dataset_config, method):
     """A method's parameters in one run: the registry's defaults, then the config's values."""
-    from vxai.methods.registry import spec
-
     return {**spec(method).params, **(dataset_config.get("methods", {}).get(method) or {})}
 
 
@@ -112,8 +110,6 @@ def budget_rows(convergence, configured):
     """Per method of a convergence table (a DataFrame as vxai.stages.convergence writes it):
     its display name, the budget it runs at (`configured`: {method: budget}), the budget the
     measurements support (`chosen`), the reproducibility at both, and a sentence."""
-    from vxai.methods.registry import display
-
     rows = []
     for method, part in convergence.groupby("method", sort=False):
         part = part.sort_values("budget")

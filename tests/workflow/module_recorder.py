@@ -1,12 +1,13 @@
 """Installed as `sitecustomize` on the PYTHONPATH of a test's Snakemake run: when a job's
 script exits, it writes the files of the library modules the process actually loaded, with
-the job's rule and wildcards, to $VXAI_MODULE_LOG/<pid>.json. This is the oracle the code
+the job's rule and wildcards, to a file of its own in $VXAI_MODULE_LOG. This is the oracle the code
 inputs are checked against: it sees what ran, not what an import graph predicts."""
 
 import atexit
 import json
 import os
 import sys
+import uuid
 
 
 def _record():
@@ -23,7 +24,7 @@ def _record():
     wildcards = ", ".join(f"{key}={value}" for key, value in job.wildcards.items())
     record = {"rule": job.rule, "wildcards": wildcards, "files": sorted(files)}
     log = os.environ["VXAI_MODULE_LOG"]
-    with open(os.path.join(log, f"{os.getpid()}.json"), "w") as out:
+    with open(os.path.join(log, f"{uuid.uuid4().hex}.json"), "w") as out:  # pids recur
         json.dump(record, out)
 
 

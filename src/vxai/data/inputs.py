@@ -85,3 +85,10 @@ def model_inputs(x, input_shape, batch_size=256):
             "check that the model file belongs to this dataset"
         )
     return x
+
+
+def load_templates(data, labels=slice(None)):
+    """MNIST-1D's digit template of each of `labels` (default: of every class), or None for
+    data without templates."""
+    with np.load(data, allow_pickle=False) as arrays:
+        return arrays["templates"][labels] if "templates" in arrays.files else None

@@ -20,7 +20,7 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
-from vxai.dependencies import source_file
+from vxai.modules import source_file
 from vxai.errors import UserError
 
 PACKAGE = Path(__file__).resolve().parent

@@ -3,6 +3,7 @@ features predict how much the class probability drops when that subset is remove
 
 import numpy as np
 
+from vxai.data.inputs import subset_indices
 from vxai.metrics.faithfulness import masked_inputs
 
 METRIC = {
@@ -59,8 +60,6 @@ def _pearson(a, b):
 
 def score(job, settings, table):
     """Faithfulness correlation on `samples` evenly spaced samples."""
-    from vxai.data.inputs import subset_indices
-
     picked = subset_indices(len(job.x), settings["samples"])
     n_features = int(np.prod(np.shape(job.maps["maps"])[1:]))
     subsets = random_subsets(np.random.default_rng(job.seed_for("faithfulness_correlation")),

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from vxai.data.inputs import subset_indices
 from vxai.maps import descending_ranks
 
 METRIC = {
@@ -87,8 +88,6 @@ def area(curves, fractions):
 
 def score(job, settings, table):
     """Deletion and insertion areas on `samples` evenly spaced samples; the curves to store."""
-    from vxai.data.inputs import subset_indices
-
     picked = subset_indices(len(job.x), settings["samples"])
     xs = job.x[picked]
     sigma = settings["blur_sigma"]

@@ -6,6 +6,7 @@ import numpy as np
 from scipy.stats import spearmanr
 from skimage.metrics import structural_similarity
 
+from vxai.data.inputs import subset_indices
 from vxai.maps import by_peak
 
 METRIC = {
@@ -60,8 +61,6 @@ def random_logit(explain, x, maps, other):
 def score(job, settings, table):
     """Random-logit on `samples` evenly spaced samples, each against a seeded random other
     class."""
-    from vxai.data.inputs import subset_indices
-
     picked = subset_indices(len(job.x), settings["samples"])
     other = other_classes(np.random.default_rng(job.seed_for("random_logit")),
                           job.classes[picked], job.probs.shape[1])

@@ -39,8 +39,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
-from vxai.dependencies import source_file
 from vxai.errors import UserError
+from vxai.modules import source_file
 
 PACKAGE = Path(__file__).resolve().parent
 ENTRY_POINTS = "vxai.metrics"

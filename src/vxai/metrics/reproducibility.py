@@ -6,7 +6,11 @@ and the sample counts as unexplained."""
 
 import numpy as np
 
+from vxai.data.inputs import subset_indices
+from vxai.methods.registry import spec
 from vxai.metrics.sanity import rank_correlations
+from vxai.runtime import derive_seed
+from vxai.statistics.summary import mean_summary
 
 METRIC = {
     "title": "reproducibility",
@@ -45,10 +49,6 @@ def unexplained(maps):
 def score(job, settings, table):
     """Spearman of the stored maps with a second seed's on `samples` evenly spaced samples
     (1 by construction for a method that draws no random numbers)."""
-    from vxai.data.inputs import subset_indices
-    from vxai.methods.registry import spec
-    from vxai.runtime import derive_seed
-
     picked = subset_indices(len(job.x), settings["samples"])
     explain_again = job.explainer(derive_seed(job.explain_seed, "reproducibility"))
     table["reproducibility"] = np.nan
@@ -59,8 +59,6 @@ def score(job, settings, table):
 
 def summary(scores, seed):
     """The mean with its interval, and the number of samples it is scored on."""
-    from vxai.statistics.summary import mean_summary
-
     row = mean_summary(METRIC["columns"], interval=True)(scores, seed)
     row["reproducibility_n"] = (int(scores["reproducibility"].notna().sum())
                                 if "reproducibility" in scores else 0)

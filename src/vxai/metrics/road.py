@@ -19,6 +19,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.linalg import spsolve
 
+from vxai.data.inputs import subset_indices
 from vxai.maps import descending_ranks
 from vxai.metrics.curves import area
 
@@ -128,8 +129,6 @@ def road_area(curves, fractions):
 def score(job, settings, table):
     """MoRF and LeRF areas and their difference (the symmetric relevance gain) on `samples`
     evenly spaced samples; the curves to store."""
-    from vxai.data.inputs import subset_indices
-
     picked = subset_indices(len(job.x), settings["samples"])
     fractions = np.asarray(settings["fractions"], dtype=np.float64)
     morf, lerf = road(job.predict, job.x[picked], job.maps["maps"][picked], job.classes[picked],

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from vxai.data.inputs import subset_indices
 from vxai.maps import by_peak
 
 METRIC = {
@@ -39,8 +40,6 @@ def sensitivity(explain, x, classes, maps, draws, noise):
 
 def score(job, settings, table):
     """Max- and avg-sensitivity on `samples` evenly spaced samples against the stored maps."""
-    from vxai.data.inputs import subset_indices
-
     picked = subset_indices(len(job.x), settings["samples"])
     rng, radius = np.random.default_rng(job.seed_for("robustness")), settings["radius"]
     worst, mean = sensitivity(job.explain, job.x[picked], job.classes[picked],

@@ -5,6 +5,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from vxai import passes
 from vxai.errors import UserError
 
 
@@ -38,8 +39,6 @@ def batched_predictor(model, batch_size):
     """predict(x) -> the model's outputs as NumPy, `batch_size` inputs per call of one
     compiled forward pass (no per-call input pipeline, unlike `model.predict`)."""
     import tensorflow as tf
-
-    from vxai import passes
 
     forward = compiled_forward(model)
 

@@ -2,7 +2,8 @@
 
 import functools
 
-from vxai.data.inputs import load_test_set, model_inputs, subset_indices
+from vxai.data.inputs import load_arrays, load_test_set, model_inputs, subset_indices
+from vxai.methods import get_method
 
 
 def prepared_test_subset(data_path, model, test_samples, n_picked=None, positions=None):
@@ -18,8 +19,6 @@ def prepared_test_subset(data_path, model, test_samples, n_picked=None, position
 def split_inputs(data_path, split, limit, input_shape):
     """(model inputs, labels, ids) of at most `limit` evenly spaced samples of a split; kept
     in memory, so that the sanity check's fits on each randomized model read it once."""
-    from vxai.data.inputs import load_arrays
-
     keys = ["x", "y", "ids"] if split == "train" else ["x_test", "y_test", "ids_test"]
     x, y, ids = load_arrays(data_path, keys).values()
     picked = subset_indices(len(y), limit)
@@ -29,8 +28,6 @@ def split_inputs(data_path, split, limit, input_shape):
 def make_explainer(method, model, data_path, **params):
     """The method's explainer for `model`, fitted on its `fit_split` of the dataset (at most
     `fit_samples` evenly spaced samples of it) when it needs one."""
-    from vxai.methods import get_method
-
     explainer = get_method(method)(model, **params)
     if explainer.fit_split:
         explainer.fit(*split_inputs(str(data_path), explainer.fit_split,
