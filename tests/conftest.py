@@ -40,11 +40,14 @@ _RUNNING = {}
 
 
 def pytest_collection_modifyitems(items):
-    """The `workflow` marker follows the fixtures: `-m "not workflow"` leaves out every test
-    that needs a Snakemake run."""
+    """The markers follow the fixtures: `-m "not workflow"` leaves out every test that needs
+    a Snakemake run, `-m "not realdata"` every test of the shared HMT tiles."""
     for item in items:
-        if SNAKEMAKE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if SNAKEMAKE_FIXTURES & fixtures:
             item.add_marker(pytest.mark.workflow)
+        if "real_hmt" in fixtures:
+            item.add_marker(pytest.mark.realdata)
 
 
 @pytest.fixture(autouse=True)
@@ -55,12 +58,30 @@ def _running_test(request):
     _RUNNING.pop("item", None)
 
 
+NO_REAL_DATA = "real data not available"
+# under CI (.ci/run sets VXAI_STRICT=1) every reference package, the browser, TeX and SLURM
+# are installed: a test that skips for want of one fails instead; only missing real data skips
+STRICT = os.environ.get("VXAI_STRICT") == "1"
+
+
 def shared(*parts):
     """A path under the shared real data, or skip the test when it is absent."""
     path = SHARED_DATA.joinpath(*parts)
     if not path.exists():
-        pytest.skip(f"real data not available: {path} (set VXAI_SHARED_DATA)")
+        pytest.skip(f"{NO_REAL_DATA}: {path} (set VXAI_SHARED_DATA)")
     return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under VXAI_STRICT=1 a skip is a failure, unless the shared real data is absent."""
+    report = (yield).get_result()
+    if STRICT and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if not reason.startswith(f"Skipped: {NO_REAL_DATA}"):
+            report.outcome = "failed"
+            report.longrepr = (f"{item.nodeid} skipped under VXAI_STRICT=1, where CI installs "
+                               f"every reference, the browser, TeX and SLURM: {reason}")
 
 
 def linear_softmax(weights):
@@ -107,6 +128,8 @@ def real_hmt():
 def hmt_course(tmp_path):
     return write_tiles(tmp_path / "hmt_dataset")
 
+
+pytest_plugins = ["pytester"]  # test_markers runs pytest on a probe
 
 SNAKEFILE = REPO / "workflow" / "Snakefile"
 # the smoke profile as a user runs it from the repository: config.yaml, smoke.yaml on top (a

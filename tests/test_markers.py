@@ -23,3 +23,27 @@ def test_every_test_that_starts_snakemake_is_marked_workflow(request):
     unmarked = [item.nodeid for item in items
                 if starts_snakemake(item) and item.get_closest_marker("workflow") is None]
     assert unmarked == []
+
+
+def test_under_vxai_strict_a_skip_fails_unless_the_real_data_is_absent(pytester, monkeypatch):
+    """CI sets VXAI_STRICT=1: a missing reference package (or browser, TeX, SLURM) cannot
+    hide behind a skip there; missing shared data still skips."""
+    from conftest import REPO
+
+    pytester.makeconftest((REPO / "tests" / "conftest.py").read_text())
+    pytester.makepyfile(test_probe="""
+        import pytest
+        from conftest import shared
+
+        def test_reference():
+            pytest.importorskip("a_package_nobody_installed")
+
+        def test_data():
+            shared("no", "such", "file")
+    """)
+    monkeypatch.delenv("VXAI_STRICT", raising=False)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(skipped=2)
+    monkeypatch.setenv("VXAI_STRICT", "1")
+    strict = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    strict.assert_outcomes(failed=1, skipped=1)
+    strict.stdout.fnmatch_lines(["*test_reference*skipped under VXAI_STRICT=1*"])

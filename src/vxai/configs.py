@@ -189,8 +189,9 @@ def resolve_config(config, profiles, schema_path, references, unsupported, warn=
     run explains. `profiles`: the --configfile paths, in order (their `replace_methods`);
     `schema_path`: the config schema; `references`: the BibTeX file the methods must cite
     from; `unsupported`: vxai.stages.support.unsupported_methods (passed in, so that what
-    reads configs does not depend on the model code); `warn`: where warnings go. In order: methods replaced where a profile says so, own
-    dataset entries completed from the built-in of their kind, the schema with its defaults
+    reads configs does not depend on the model code); `warn`: where warnings go. In order:
+    methods replaced where a profile says so, own dataset entries completed from the
+    built-in of their kind, the schema with its defaults
     (settings of metrics from other packages left to them), the own entries' model settings
     and `run_datasets`, the methods' names, parameters and references, and
     `skip_unsupported`. Raises UserError naming the key at fault."""

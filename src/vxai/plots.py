@@ -7,6 +7,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from sklearn.metrics import roc_curve  # noqa: E402
 
+from vxai.statistics.critical import nemenyi_groups  # noqa: E402
+
 plt.rcParams.update({"font.size": 9, "axes.titlesize": 9, "figure.dpi": 100})
 
 
@@ -248,8 +250,8 @@ def deletion_insertion_curves(curves):
 def critical_difference(panels):
     """Critical-difference diagrams (Demsar 2006): per panel, the methods' mean ranks over
     samples on an axis (1 = best, at the left), a bar joining each maximal group of methods
-    whose mean ranks differ by less than Nemenyi's critical difference, and the CD drawn to
-    scale. `panels`: {title: (names, mean ranks, cd, samples, Friedman p)}, laid out in rows
+    whose mean ranks differ by less than Nemenyi's critical difference (none where the
+    Friedman test does not reject), and the CD drawn to scale. `panels`: {title: (names, mean ranks, cd, samples, Friedman p)}, laid out in rows
     of up to three."""
     columns = min(3, len(panels)) or 1
     rows = -(-len(panels) // columns) or 1
@@ -275,11 +277,8 @@ def critical_difference(panels):
             ax.plot([rank, 0.6 if left else k + 0.4], [y, y], color="0.4", linewidth=0.7)
             ax.text(0.55 if left else k + 0.45, y, f"{label} ({rank:.1f})", fontsize=6,
                     ha="right" if not left else "left", va="bottom")
-        groups = [(ranks[i], ranks[j]) for i in range(k) for j in range(k - 1, i, -1)
-                  if ranks[j] - ranks[i] < cd]
-        maximal = [g for g in dict.fromkeys(groups) if not any(
-            o != g and o[0] <= g[0] and g[1] <= o[1] for o in groups)]
-        for n, (low, high) in enumerate(maximal):
+        for n, group in enumerate(nemenyi_groups(names, ranks, cd, p)):
+            low, high = ranks[names.index(group[0])], ranks[names.index(group[-1])]
             ax.plot([low - 0.05, high + 0.05], [-0.15 - 0.1 * n] * 2, color="tab:red",
                     linewidth=2.5, solid_capstyle="round")
         ax.plot([1, 1 + cd], [0.85, 0.85], color="black", linewidth=1.2)

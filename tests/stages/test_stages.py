@@ -34,8 +34,8 @@ def test_maps_do_not_depend_on_the_shard_count(tiny, method, params):
         paths = []
         for shard in range(n_shards):
             path = tiny / f"{method}-{n_shards}-{shard}.npz"
-            explain_shard(tiny / "data.npz", tiny / "model.keras", method, params, 17, n_shards,
-                          shard, 4, 123, path)
+            explain_shard(tiny / "data.npz", tiny / "model.keras", method, params, test_samples=17, n_shards=n_shards,
+                          shard=shard, batch_size=4, seed=123, output=path)
             paths.append(path)
         return load_maps(paths)
 
@@ -52,15 +52,15 @@ def test_scores_include_drop_variants_and_template_localization(tiny):
 
     from vxai.stages.score import score_method
 
-    explain_shard(tiny / "data.npz", tiny / "model.keras", "gradcam", {}, None, 1, 0, 8, 1,
-                  tiny / "maps.npz")
+    explain_shard(tiny / "data.npz", tiny / "model.keras", "gradcam", {}, test_samples=None, n_shards=1, shard=0, batch_size=8, seed=1,
+                  output=tiny / "maps.npz")
     metrics = {"curves": {"step": 0.25, "samples": 5, "blur_sigma": None},
                "road": {"fractions": [0.2, 0.6], "noise": 0.01, "samples": 6},
                "faithfulness_correlation": {"subset_size": 4, "runs": 5, "samples": None},
                "robustness": {"samples": 3, "draws": 2, "radius": 0.05},
                "random_logit": {"samples": 4}}
-    score_method([str(tiny / "maps.npz")], tiny / "data.npz", tiny / "model.keras", 0.3, None, 8,
-                 1, tiny / "scores.csv", metrics, tiny / "curves.npz", "gradcam", {})
+    score_method([str(tiny / "maps.npz")], tiny / "data.npz", tiny / "model.keras", keep_fraction=0.3, test_samples=None, batch_size=8,
+                 seed=1, output=tiny / "scores.csv", metrics=metrics, curves_output=tiny / "curves.npz", method="gradcam", method_params={})
     scores = pd.read_csv(tiny / "scores.csv")
     assert len(scores) == 20
     for column in ("drop", "drop_exact", "drop_soft", "increase", "kept_fraction",
@@ -76,11 +76,11 @@ def test_scores_include_drop_variants_and_template_localization(tiny):
     np.testing.assert_array_equal(curves["road_fractions"], [0.2, 0.6])
     # re-explained with the explain job's seed, the random map (which ignores the class)
     # gets the same map for the other class: random-logit exactly 1
-    explain_shard(tiny / "data.npz", tiny / "model.keras", "random_map", {}, None, 1, 0, 8, 5,
-                  tiny / "random.npz")
-    score_method([str(tiny / "random.npz")], tiny / "data.npz", tiny / "model.keras", 0.3, None,
-                 8, 1, tiny / "random.csv", {"random_logit": {"samples": 4}}, None, "random_map",
-                 {}, explain_seed=5)
+    explain_shard(tiny / "data.npz", tiny / "model.keras", "random_map", {}, test_samples=None, n_shards=1, shard=0, batch_size=8, seed=5,
+                  output=tiny / "random.npz")
+    score_method([str(tiny / "random.npz")], tiny / "data.npz", tiny / "model.keras", keep_fraction=0.3, test_samples=None,
+                 batch_size=8, seed=1, output=tiny / "random.csv", metrics={"random_logit": {"samples": 4}}, curves_output=None, method="random_map",
+                 method_params={}, explain_seed=5)
     assert (pd.read_csv(tiny / "random.csv")["random_logit"].dropna() == 1.0).sum() == 4
 
 
@@ -95,8 +95,8 @@ def test_a_method_explained_on_a_subset_is_scored_on_exactly_those_samples(tiny)
     def explain(path, n_shards, method_samples):
         paths = [tiny / f"{path}{shard}.npz" for shard in range(n_shards)]
         for shard, shard_path in enumerate(paths):
-            explain_shard(tiny / "data.npz", tiny / "model.keras", "gradcam", {}, 17, n_shards,
-                          shard, 4, 1, shard_path, method_samples)
+            explain_shard(tiny / "data.npz", tiny / "model.keras", "gradcam", {}, test_samples=17, n_shards=n_shards,
+                          shard=shard, batch_size=4, seed=1, output=shard_path, method_samples=method_samples)
         return paths
 
     everything, subset = load_maps(explain("all", 1, None)), explain("part", 2, 5)
@@ -105,10 +105,10 @@ def test_a_method_explained_on_a_subset_is_scored_on_exactly_those_samples(tiny)
     np.testing.assert_array_equal(maps["positions"], expected)
     np.testing.assert_array_equal(maps["ids"], everything["ids"][expected])
     assert_close(maps["maps"], everything["maps"][expected], REORDERED, "maps")
-    score_method([str(p) for p in subset], tiny / "data.npz", tiny / "model.keras", 0.3, 17, 8, 1,
-                 tiny / "part.csv", {"road": {"fractions": [0.5], "noise": 0.01, "samples": 2}})
-    score_method([str(tiny / "all0.npz")], tiny / "data.npz", tiny / "model.keras", 0.3, 17, 8, 1,
-                 tiny / "all.csv")
+    score_method([str(p) for p in subset], tiny / "data.npz", tiny / "model.keras", keep_fraction=0.3, test_samples=17, batch_size=8, seed=1,
+                 output=tiny / "part.csv", metrics={"road": {"fractions": [0.5], "noise": 0.01, "samples": 2}})
+    score_method([str(tiny / "all0.npz")], tiny / "data.npz", tiny / "model.keras", keep_fraction=0.3, test_samples=17, batch_size=8, seed=1,
+                 output=tiny / "all.csv")
     scores, whole = pd.read_csv(tiny / "part.csv"), pd.read_csv(tiny / "all.csv").iloc[expected]
     assert scores["id"].tolist() == everything["ids"][expected].tolist() == whole["id"].tolist()
     assert scores["road_morf_auc"].notna().sum() == 2
@@ -122,8 +122,8 @@ def test_budget_convergence_maps_get_reproducible_as_the_budget_grows(tiny):
     from vxai.stages.convergence import budget_convergence
 
     methods = {"rise": {"cells": 4}, "lime": {"segment_size": 4}}
-    budget_convergence(tiny / "data.npz", tiny / "model.keras", methods, [2048, 8, 128], 10,
-                       None, 0.3, 16, 7, tiny / "convergence.csv", tiny / "convergence.png")
+    budget_convergence(tiny / "data.npz", tiny / "model.keras", methods, budgets=[2048, 8, 128], samples=10,
+                       test_samples=None, keep_fraction=0.3, batch_size=16, seed=7, table_path=tiny / "convergence.csv", figure_path=tiny / "convergence.png")
     table = pd.read_csv(tiny / "convergence.csv")
     assert table["method"].tolist() == ["rise"] * 3 + ["lime"] * 3 and (table["n"] == 10).all()
     for method, rows in table.groupby("method"):
@@ -136,9 +136,9 @@ def test_budget_convergence_maps_get_reproducible_as_the_budget_grows(tiny):
     # a method that draws no random numbers reproduces by construction, and ROAD is scored;
     # a method's own budgets replace the common list
     budget_convergence(tiny / "data.npz", tiny / "model.keras",
-                       {"integrated_gradients": {}}, [2048], 10, None, 0.3,
-                       16, 7, tiny / "ig.csv", tiny / "ig.png",
-                       {"fractions": [0.2, 0.5], "noise": 0.01},
+                       {"integrated_gradients": {}}, budgets=[2048], samples=10, test_samples=None, keep_fraction=0.3,
+                       batch_size=16, seed=7, table_path=tiny / "ig.csv", figure_path=tiny / "ig.png",
+                       road={"fractions": [0.2, 0.5], "noise": 0.01},
                        method_budgets={"integrated_gradients": [8, 2]})
     table = pd.read_csv(tiny / "ig.csv")
     assert table["budget"].tolist() == [2, 8]
@@ -178,3 +178,33 @@ def test_evenly_spaced_subsets_nest_so_methods_and_metrics_share_samples():
             assert set(small) <= set(large)
             # a metric's k of a method's 2k explained samples are the test set's k
             np.testing.assert_array_equal(large[subset_indices(2 * k, k)], small)
+
+
+@pytest.mark.parametrize("method, params", [("random_map", {}), ("rise", {"masks": 8}),
+                                            ("gradcam", {})])
+def test_the_score_stage_explains_again_under_an_independent_seed(tiny, method, params):
+    """With the seeds the workflow derives (the explain job's from the base seed, dataset and
+    method; the score job's with "score" after them), the second seed's maps are
+    independent: the random map reproduces at about 0, RISE at a tiny budget below 1, and a
+    method that draws no random numbers at exactly 1."""
+    import pandas as pd
+
+    from vxai.runtime import derive_seed
+    from vxai.stages.score import score_method
+
+    explain_seed = derive_seed(1, "mnist1d", method)
+    explain_shard(tiny / "data.npz", tiny / "model.keras", method, params, test_samples=None,
+                  n_shards=1, shard=0, batch_size=8, seed=explain_seed, output=tiny / "maps.npz")
+    score_method([str(tiny / "maps.npz")], tiny / "data.npz", tiny / "model.keras",
+                 keep_fraction=0.3, test_samples=None, batch_size=8,
+                 seed=derive_seed(1, "mnist1d", method, "score"), output=tiny / "scores.csv",
+                 metrics={"reproducibility": {"samples": 20}}, method=method,
+                 method_params=params, explain_seed=explain_seed)
+    found = pd.read_csv(tiny / "scores.csv")["reproducibility"]
+    assert found.notna().sum() == 20
+    if method == "random_map":  # Spearman of two independent noise maps of 40 points
+        assert abs(found.mean()) < 0.15 and found.max() < 0.8
+    elif method == "rise":
+        assert found.max() < 1 and found.mean() < 0.95
+    else:
+        assert (found == 1).all()

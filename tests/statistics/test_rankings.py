@@ -7,8 +7,13 @@ import pytest
 from scipy.stats import friedmanchisquare
 
 from vxai.statistics.comparison import against, both_orders, holm, paired_tests
-from vxai.statistics.ranking import (critical_difference, criterion_ranks, friedman_nemenyi,
-                                  krippendorff_alpha, metric_checks)
+from vxai.statistics.critical import critical_difference
+from vxai.statistics.ranking import (
+    criterion_ranks,
+    friedman_nemenyi,
+    krippendorff_alpha,
+    metric_checks,
+)
 
 
 def scores(drop, ids=None, **columns):

@@ -35,7 +35,7 @@ def chosen_budget(rows):
     return int(rows.loc[good, "budget"].iloc[0]) if good.any() else None
 
 
-def budget_convergence(data_path, model_path, methods, budgets, samples, test_samples,
+def budget_convergence(data_path, model_path, methods, *, budgets, samples, test_samples,
                        keep_fraction, batch_size, seed, table_path, figure_path, road=None,
                        method_budgets=None):
     """Per method with a budget (`methods`: {name: parameters}) and budget (`budgets`, or

@@ -14,7 +14,7 @@ def shard_indices(n_samples, n_shards, shard):
     return np.array_split(np.arange(n_samples), n_shards)[shard]
 
 
-def explain_shard(data_path, model_path, method, method_params, test_samples, n_shards,
+def explain_shard(data_path, model_path, method, method_params, *, test_samples, n_shards,
                   shard, batch_size, seed, output, method_samples=None):
     """Explain the predicted class of one shard of the test subset (of `method_samples`
     evenly spaced samples of it, if given); save raw and [0, 1] maps with their positions

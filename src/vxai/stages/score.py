@@ -57,9 +57,9 @@ class ScoreJob:
         return self.explainer(self.explain_seed)
 
 
-def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, batch_size, seed,
-                 output, metrics=None, curves_output=None, method=None, method_params=None,
-                 explain_seed=0):
+def score_method(map_paths, data_path, model_path, *, keep_fraction, test_samples, batch_size,
+                 seed, output, metrics=None, curves_output=None, method=None,
+                 method_params=None, explain_seed=0):
     """Per-sample scores of one method's maps on the samples it explained: every registered
     metric that is always scored, and those whose settings `metrics` gives ({config section:
     settings}); metrics that explain samples again use `method`, `method_params` and the
@@ -98,7 +98,7 @@ def score_method(map_paths, data_path, model_path, keep_fraction, test_samples, 
     print(f"Drop% {100 * table['drop'].mean():.2f}  Increase% {100 * table['increase'].mean():.2f}")
 
 
-def sanity_check(data_path, model_path, method, method_params, test_samples, n_samples,
+def sanity_check(data_path, model_path, method, method_params, *, test_samples, n_samples,
                  batch_size, seed, output):
     """Cascading randomization of the model for one method on a few test samples."""
     model = load_model(model_path)

@@ -10,7 +10,6 @@ from vxai.methods.registry import RANDOM_MAP, spec
 from vxai.metrics.registry import summary_columns
 
 
-
 def is_baseline(method):
     return spec(method).family == "baseline"
 

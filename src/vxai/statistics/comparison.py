@@ -9,8 +9,8 @@ from scipy.stats import wilcoxon
 
 from vxai.methods.registry import ordered
 from vxai.metrics.registry import summary_columns
+from vxai.statistics.critical import ALPHA
 
-ALPHA = 0.05
 VERDICTS = ("better", "not different", "worse")
 
 

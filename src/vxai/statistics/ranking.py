@@ -15,11 +15,12 @@ reproducibility, localization, complexity), and checks of the metrics themselves
 
 import numpy as np
 import pandas as pd
-from scipy.stats import friedmanchisquare, rankdata, spearmanr, studentized_range
+from scipy.stats import friedmanchisquare, rankdata, spearmanr
 
 from vxai.methods.registry import spec
-from vxai.statistics.comparison import ALPHA, sample_matrix
 from vxai.metrics.registry import CRITERIA, metric_specs
+from vxai.statistics.comparison import ALPHA, sample_matrix
+from vxai.statistics.critical import critical_difference
 
 GROUND_TRUTH = ("relevance_mass", "template_iou")
 
@@ -92,12 +93,6 @@ def block_ranks(tables, columns):
         return None
     stacked = pd.concat(ranked)
     return stacked.groupby(level=0).mean()
-
-
-def critical_difference(k, n, alpha=ALPHA):
-    """Nemenyi's critical difference of mean ranks for k methods over n samples."""
-    q = studentized_range.ppf(1 - alpha, k, np.inf) / np.sqrt(2)
-    return float(q * np.sqrt(k * (k + 1) / (6 * n)))
 
 
 def friedman_nemenyi(tables, alpha=ALPHA):

@@ -4,9 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vxai.statistics.agreement import (disagreement_sentence, kendall, metric_ranks,
-                                    random_beats_most)
 from vxai.metrics.complexity import complexity, sparseness
+from vxai.statistics.agreement import (
+    disagreement_sentence,
+    kendall,
+    metric_ranks,
+    random_beats_most,
+)
 
 
 def test_sparseness_and_complexity_at_their_extremes():
