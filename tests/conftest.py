@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,20 @@ def pytest_runtest_makereport(item, call):
             report.outcome = "failed"
             report.longrepr = (f"{item.nodeid} skipped under VXAI_STRICT=1, where CI installs "
                                f"every reference, the browser, TeX and SLURM: {reason}")
+
+
+def install_plugin(folder, package, text, group):
+    """A package `package` with the module `toy` named under the entry-point `group`, as pip
+    would install it into `folder` (to put on the path); returns `folder`."""
+    (folder / package).mkdir(parents=True)
+    (folder / package / "__init__.py").write_text("")
+    (folder / package / "toy.py").write_text(textwrap.dedent(text))
+    info = folder / f"{package}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {package.replace('_', '-')}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[{group}]\ntoy = {package}.toy\n")
+    return folder
 
 
 def linear_softmax(weights):

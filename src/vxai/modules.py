@@ -1,8 +1,11 @@
 """Where a module's source is, found without importing it (nor running its packages'
 `__init__`, which may import TensorFlow): for registries that read a plugin's source."""
 
+from importlib import metadata
 from importlib.machinery import PathFinder
 from pathlib import Path
+
+from vxai.errors import UserError
 
 
 def source_file(name):
@@ -15,3 +18,15 @@ def source_file(name):
         if found is None:
             return None
     return Path(found.origin) if found.origin and found.origin.endswith(".py") else None
+
+
+def plugin_modules(group):
+    """{module: file} of the modules other packages name under the entry-point `group`."""
+    modules = {}
+    for entry in metadata.entry_points(group=group):
+        path = source_file(entry.value)
+        if path is None:
+            raise UserError(f"entry point '{entry.name} = {entry.value}' (group {group}) "
+                            "names no Python module that can be found; install its package")
+        modules[entry.value] = path
+    return modules

@@ -7,7 +7,7 @@ import pandas as pd
 
 from vxai.methods.registry import RANDOM_MAP, ordered, spec
 from vxai.statistics.agreement import name as metric_name
-from vxai.statistics.comparison import against
+from vxai.statistics.comparison import ALPHA, against
 from vxai.statistics.ranking import criteria
 
 SYMBOLS = {"better": "+", "not different": "=", "worse": "-"}
@@ -84,7 +84,7 @@ def control_sentences(pairs, criterion="faithfulness"):
         if len(methods):
             verb = "beats" if len(methods) == 1 else "beat"
             sentences.append(f"{_listed(_display(methods))} {verb} the random map {how}, on "
-                             "the same samples (Wilcoxon, Holm-corrected, 5 %).")
+                             f"the same samples (Wilcoxon, Holm-corrected, p < {ALPHA:g}).")
     return sentences
 
 
@@ -99,7 +99,7 @@ def check_sentences(checks, has_ground_truth):
         if len(passed):
             sentences.append(f"{_listed(metric_name(m) for m in passed)} order the methods as "
                              "their localization of the ground truth does (Spearman with "
-                             "relevance mass and template IoU positive, p < 0.05).")
+                             f"relevance mass and template IoU positive, p < {ALPHA:g}).")
         if len(failed):
             sentences.append(f"{_listed(metric_name(m) for m in failed)} do not pass that "
                              "ground-truth check.")

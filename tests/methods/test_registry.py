@@ -6,13 +6,12 @@ import inspect
 import os
 import subprocess
 import sys
-import textwrap
 
 import keras
 import numpy as np
 import pytest
 
-from conftest import REPO, SMOKE, snakemake
+from conftest import REPO, SMOKE, install_plugin, snakemake
 from vxai.errors import UserError
 from vxai.methods import get_method, registry, specs
 from vxai.methods.registry import SHARED_PARAMETERS, check_parameters, ordered
@@ -49,16 +48,8 @@ class ToyMagnitude(Explainer):
 
 
 def write_plugin(folder, module_text=TOY):
-    """A package `toy_methods` with the module `toy` and its `vxai.methods` entry point, as
-    pip would install it; returns the folder to put on the path."""
-    (folder / "toy_methods").mkdir(parents=True)
-    (folder / "toy_methods" / "__init__.py").write_text("")
-    (folder / "toy_methods" / "toy.py").write_text(textwrap.dedent(module_text))
-    info = folder / "toy_methods-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-methods\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[vxai.methods]\ntoy = toy_methods.toy\n")
-    return folder
+    """A package `toy_methods` with the module `toy` and its `vxai.methods` entry point."""
+    return install_plugin(folder, "toy_methods", module_text, "vxai.methods")
 
 
 @pytest.fixture

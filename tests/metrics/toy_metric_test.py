@@ -3,11 +3,10 @@ would install it, for the tests that add a metric with config lines only."""
 
 import os
 import sys
-import textwrap
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, install_plugin
 from vxai.metrics import registry
 
 TOY = '''
@@ -35,22 +34,10 @@ def score(job, settings, table):
 '''
 
 
-def write_metric_plugin(folder):
-    """A package `toy_metrics` with the module `toy` and its `vxai.metrics` entry point."""
-    (folder / "toy_metrics").mkdir(parents=True)
-    (folder / "toy_metrics" / "__init__.py").write_text("")
-    (folder / "toy_metrics" / "toy.py").write_text(textwrap.dedent(TOY))
-    info = folder / "toy_metrics-0.1.dist-info"
-    info.mkdir()
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: toy-metrics\nVersion: 0.1\n")
-    (info / "entry_points.txt").write_text("[vxai.metrics]\ntoy = toy_metrics.toy\n")
-    return folder
-
-
 @pytest.fixture
 def metric_plugin(tmp_path, monkeypatch):
     """The toy metric installed on sys.path (and PYTHONPATH, for subprocesses)."""
-    folder = write_metric_plugin(tmp_path / "site")
+    folder = install_plugin(tmp_path / "site", "toy_metrics", TOY, "vxai.metrics")
     monkeypatch.syspath_prepend(str(folder))
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(folder), str(REPO / "src")]))
     registry.metric_modules.cache_clear()

@@ -1,8 +1,10 @@
 """The docs say what the code does: config/README.md documents every key of the config
-schema, and docs/methods.md holds the registry's method table."""
+schema, and the tables of docs/methods.md, docs/metrics.md and the README are the
+registries'."""
 
 import re
 
+import pytest
 import yaml
 
 from vxai.methods.__main__ import markdown_table
@@ -39,29 +41,18 @@ def test_every_schema_key_is_documented_in_config_readme():
     assert len(documented) > 60
 
 
-def test_the_docs_method_table_is_the_registrys():
-    text = (REPO / "docs" / "methods.md").read_text()
-    table = text.split("<!-- methods:begin -->\n", 1)[1].split("<!-- methods:end -->", 1)[0]
-    assert table == markdown_table() + "\n", (
-        "docs/methods.md is out of date: paste `python -m vxai.methods --markdown` between "
-        "its methods:begin and methods:end markers")
-
-
-def test_the_docs_metric_table_is_the_registrys():
+@pytest.mark.parametrize("document, marker, command", [
+    ("docs/methods.md", "methods", "python -m vxai.methods --markdown"),
+    ("docs/metrics.md", "metrics", "python -m vxai.metrics --markdown"),
+    ("README.md", "families", "python -m vxai.methods --families"),
+])
+def test_the_generated_tables_of_the_docs_are_the_registrys(document, marker, command):
+    from vxai.methods.__main__ import family_table
     from vxai.metrics.__main__ import markdown_table as metric_table
 
-    text = (REPO / "docs" / "metrics.md").read_text()
-    table = text.split("<!-- metrics:begin -->\n", 1)[1].split("<!-- metrics:end -->", 1)[0]
-    assert table == metric_table() + "\n", (
-        "docs/metrics.md is out of date: paste `python -m vxai.metrics --markdown` between "
-        "its metrics:begin and metrics:end markers")
-
-
-def test_the_readme_method_table_is_the_registrys():
-    from vxai.methods.__main__ import family_table
-
-    text = (REPO / "README.md").read_text()
-    table = text.split("<!-- families:begin -->\n", 1)[1].split("<!-- families:end -->", 1)[0]
-    assert table == family_table() + "\n", (
-        "README.md's method table is out of date: paste `python -m vxai.methods --families` "
-        "between its families:begin and families:end markers")
+    generated = {"methods": markdown_table, "metrics": metric_table, "families": family_table}
+    text = (REPO / document).read_text()
+    table = text.split(f"<!-- {marker}:begin -->\n", 1)[1].split(f"<!-- {marker}:end -->", 1)[0]
+    assert table == generated[marker]() + "\n", (
+        f"{document} is out of date: paste `{command}` between its {marker}:begin and "
+        f"{marker}:end markers")

@@ -17,11 +17,10 @@ import ast
 import importlib
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
-from vxai.modules import source_file
 from vxai.errors import UserError
+from vxai.modules import plugin_modules
 
 PACKAGE = Path(__file__).resolve().parent
 ENTRY_POINTS = "vxai.methods"
@@ -200,24 +199,12 @@ def _spec(module, path, node, call, classes):
                       schema={k: schema[k] for k in params}, **values)
 
 
-def _plugin_modules():
-    """{module: file} of the modules named under the `vxai.methods` entry points."""
-    modules = {}
-    for entry in metadata.entry_points(group=ENTRY_POINTS):
-        path = source_file(entry.value)
-        if path is None:
-            raise UserError(f"entry point '{entry.name} = {entry.value}' (group {ENTRY_POINTS}) "
-                            "names no Python module that can be found; install its package")
-        modules[entry.value] = path
-    return modules
-
-
 @cache
 def specs():
     """{name: MethodSpec} of every registered method, in family order, then by name."""
     modules = {".".join(("vxai.methods", *p.relative_to(PACKAGE).with_suffix("").parts)): p
                for p in sorted(PACKAGE.rglob("*.py")) if not p.stem.startswith("__")}
-    modules.update(_plugin_modules())
+    modules.update(plugin_modules(ENTRY_POINTS))
     parsed = {module: _parse(path) for module, path in modules.items()}
     everywhere = {name: node for found, _ in parsed.values() for name, node in found.items()}
     found = {}

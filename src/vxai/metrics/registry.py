@@ -35,12 +35,11 @@ import ast
 import importlib
 from dataclasses import dataclass
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
 from vxai.errors import UserError
-from vxai.modules import source_file
+from vxai.modules import plugin_modules
 
 PACKAGE = Path(__file__).resolve().parent
 ENTRY_POINTS = "vxai.metrics"
@@ -87,13 +86,7 @@ def metric_modules():
     without importing them."""
     modules = {f"vxai.metrics.{path.stem}": path for path in sorted(PACKAGE.glob("*.py"))
                if _declares_metric(path)}
-    for entry in metadata.entry_points(group=ENTRY_POINTS):
-        path = source_file(entry.value)
-        if path is None:
-            raise UserError(f"entry point '{entry.name} = {entry.value}' (group {ENTRY_POINTS}) "
-                            "names no Python module that can be found; install its package")
-        modules[entry.value] = path
-    return modules
+    return modules | plugin_modules(ENTRY_POINTS)
 
 
 def metric_files():
