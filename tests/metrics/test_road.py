@@ -267,5 +267,5 @@ def test_random_logit_of_gradcam_on_hmt_tiles(real_hmt):
         # pair's data range; the maps of two tissue classes differ
         expected = [structural_similarity(peak(a), peak(b), data_range=float(np.ptp(
             np.stack([peak(a), peak(b)])))) for a, b in zip(own, theirs)]
-        np.testing.assert_allclose(scores, expected, rtol=1e-9)
+        np.testing.assert_allclose(scores, expected, rtol=1e-5)  # float32 maps
         assert scores.mean() < 0.8, scores
