@@ -4,7 +4,7 @@ from vxai.runtime import log_to, report_errors
 
 log_to(snakemake.log[0])
 
-from vxai.stages.summary import write_trust  # noqa: E402
+from vxai.stages.trust import write_trust  # noqa: E402
 
 with report_errors():
     write_trust(snakemake.input.criteria, snakemake.input.paired, snakemake.input.checks,

@@ -31,10 +31,10 @@ def test_environment_yml_matches_pyproject():
 def test_readme_quick_start_and_ci_run_the_same_test_command():
     readme = (REPO / "README.md").read_text()
     assert 'pip install -e . && snakemake --cores 4' in readme
-    assert 'pip install -e ".[test]" && pytest' in readme
+    assert 'pip install -e ".[test]" && VXAI_STRICT=1 pytest' in readme
     commands = [line for line in (REPO / ".ci" / "run").read_text().splitlines()
                 if line.strip() and not line.lstrip().startswith(("#", "set ", "cd "))]
-    assert commands[-1] == 'pip install -e ".[test]" && pytest'
+    assert commands[-1] == 'pip install -e ".[test]" && VXAI_STRICT=1 pytest'
     references = [line for line in commands[:-1] if line.startswith("pip install --no-deps ")]
     assert all(line in readme for line in references)  # the README names them too
     # otherwise only optional system packages

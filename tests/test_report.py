@@ -22,7 +22,8 @@ from vxai.data import TITLES  # noqa: E402
 from vxai.evaluation import classification_metrics, confusion_tables, ranked_confusions  # noqa: E402
 from vxai.methods.registry import ordered, spec  # noqa: E402
 from vxai.stages.summary import (  # noqa: E402
-    check_metrics, compare_and_rank, summarize_faithfulness, write_trust)
+    check_metrics, compare_and_rank, summarize_faithfulness)
+from vxai.stages.trust import write_trust  # noqa: E402
 from vxai.report import render_appendix  # noqa: E402
 
 # not in the registry's order, which the appendix must restore

@@ -95,7 +95,6 @@ def set_aside(config, sections):
 def validate(config, schema_path):
     """Check `config` against the JSON schema at `schema_path`, filling in its defaults (as
     snakemake.utils.validate does); a mistake names the key at fault."""
-    import jsonschema
     from jsonschema import Draft202012Validator, validators
 
     schema = yaml.safe_load(Path(schema_path).read_text())
@@ -109,7 +108,7 @@ def validate(config, schema_path):
         yield from properties(validator, declared, instance, subschema)
 
     checker = validators.extend(Draft202012Validator, {"properties": with_defaults})(schema)
-    error = jsonschema.exceptions.best_match(checker.iter_errors(config))
+    error = next(iter(checker.iter_errors(config)), None)  # as Validator.validate raises
     if error is not None:
         where = ": ".join(map(str, error.absolute_path))
         raise UserError(f"config {f'{where!r}: ' if where else ''}{error.message} (checked "

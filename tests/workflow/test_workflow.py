@@ -179,7 +179,8 @@ def test_smoke_run_ranks_the_methods_and_checks_the_metrics(smoke_run):
         for row in critical.query("dataset == @dataset").drop_duplicates("criterion").itertuples():
             k = (critical.query("dataset == @dataset")["criterion"] == row.criterion).sum()
             q = studentized_range.ppf(0.95, k, np.inf) / np.sqrt(2)  # Demsar 2006, eq. (3)
-            assert row.cd == pytest.approx(q * np.sqrt(k * (k + 1) / (6 * row.samples)), rel=1e-6)
+            # the CSV keeps six significant digits
+            assert row.cd == pytest.approx(q * np.sqrt(k * (k + 1) / (6 * row.samples)), rel=1e-5)
         row = comparison.query("dataset == @dataset and method_a == 'gradcam' and "
                                "method_b == 'random_map'")
         assert np.isfinite(row["drop_pct_difference"]).all()

@@ -1,21 +1,19 @@
 """Summary stages over every method's per-sample scores, one per rule: the faithfulness
-summary, the paired tests and ranks, the metric checks and agreement, and the trust section.
+summary, the paired tests and ranks, and the metric checks and agreement (the trust section
+is vxai.stages.trust).
 Methods follow the registry's order; `score_tables` is {dataset: {method: score CSV}}."""
-
-import json
 
 import numpy as np
 import pandas as pd
 
 from vxai import plots
 from vxai.data import title
-from vxai.io import atomic_path, save_csv, save_figure
+from vxai.io import save_csv, save_figure
 from vxai.methods.registry import display, ordered
 from vxai.statistics.agreement import kendall, metric_ranks, name
 from vxai.statistics.comparison import both_orders, paired_tests
 from vxai.statistics.overall import compare_methods, summarize
 from vxai.statistics.ranking import criterion_ranks, friedman_nemenyi, metric_checks
-from vxai.trust import trust_section
 
 
 def read_scores(score_tables):
@@ -91,26 +89,6 @@ def check_metrics(score_tables, faithfulness, *, ranks, agreement, agreement_fig
     found = [(d, metric_checks(t, overall.query("dataset == @d")))
              for d, t in read_scores(score_tables).items()]
     save_csv(checks, _long(found), float_format="%.6g")
-
-
-def write_trust(criteria, paired, checks, datasets, output):
-    """Per dataset (in `datasets`' order), the sentences and tables of 'Which method can I
-    trust on this model?' (vxai.trust) from the criterion ranks, the paired tests and the
-    metric checks, as JSON: {dataset: {"sentences": [...], table name: {"index", "columns",
-    "data"}}}."""
-    tables = {key: pd.read_csv(path) for key, path in
-              (("criteria", criteria), ("paired", paired), ("checks", checks))}
-    found = {}
-    for dataset in datasets:
-        part = {key: frame[frame["dataset"] == dataset].drop(columns="dataset")
-                for key, frame in tables.items()}
-        shown = part["checks"].dropna(axis=1, how="all")
-        section = trust_section(part["criteria"], part["paired"], shown,
-                                has_ground_truth="ground_truth" in shown)
-        found[dataset] = {key: value if key == "sentences" else value.to_dict("split")
-                          for key, value in section.items()}
-    with atomic_path(output) as tmp:
-        tmp.write_text(json.dumps(found, indent=1, ensure_ascii=False))
 
 
 def _long(parts):
