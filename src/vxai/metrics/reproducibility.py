@@ -12,6 +12,9 @@ from vxai.metrics.sanity import rank_correlations
 from vxai.runtime import derive_seed
 from vxai.statistics.summary import mean_summary
 
+# the mean Spearman of two seeds' maps from which a map counts as an explanation
+REPRODUCIBLE = 0.9
+
 METRIC = {
     "title": "reproducibility",
     "config": "reproducibility",
@@ -23,13 +26,10 @@ METRIC = {
     "reference": None,
     "about": ("A method that draws random numbers explains evenly spaced samples again under a "
               "second, independent seed; each sample scores the Spearman correlation of the two "
-              "maps. A method that draws none scores 1 by construction. A map below 0.9 is "
-              "mostly the method's own noise: its other scores describe that noise, not the "
-              "model."),
+              "maps. A method that draws none scores 1 by construction. A map below "
+              f"{REPRODUCIBLE} is mostly the method's own noise: its other scores describe "
+              "that noise, not the model."),
 }
-
-# the mean Spearman of two seeds' maps from which a map counts as an explanation
-REPRODUCIBLE = 0.9
 
 
 def reproducibility(explain_again, x, maps, targets, stochastic):
