@@ -9,7 +9,7 @@ unknowns of the same linear system), plus Gaussian noise: on images the 8 neighb
 weight 1/6 for the 4 that share an edge and 1/12 for the diagonals (the authors'); on
 signals the 2 adjacent points, 1/2 each. The curve is the predicted class's probability;
 a faithful map gives a low MoRF and a high LeRF curve. Their difference, LeRF minus MoRF, is
-the symmetric relevance gain (Bluecher et al. 2024): the two orders, with the same imputation,
+the symmetric relevance gain (Blücher et al. 2024): the two orders, with the same imputation,
 can contradict each other, and the gain scores a map by both at once.
 """
 
@@ -38,7 +38,7 @@ METRIC = {
               "system, plus a little noise, so the removed shape does not show as zeros. Each "
               "value is the area under the probability curve divided by the span of the "
               "fractions: lower MoRF and higher LeRF are better. SRG, the symmetric relevance "
-              "gain (Bluecher et al. 2024), is LeRF minus MoRF and scores a map by both orders "
+              "gain (Blücher et al. 2024), is LeRF minus MoRF and scores a map by both orders "
               "at once."),
 }
 
