@@ -7,5 +7,5 @@ log_to(snakemake.log[0])
 from vxai.stages.summary import check_metrics  # noqa: E402
 
 with report_errors():
-    check_metrics(dict(snakemake.params.score_tables), snakemake.input.faithfulness,
+    check_metrics(dict(snakemake.params.score_tables), snakemake.params.seed,
                   **dict(snakemake.output.items()))

@@ -82,7 +82,6 @@ rule metric_checks:
     input:
         code("metric_checks.py"),
         scores=score_tables(),
-        faithfulness=rules.faithfulness_summary.output.table,
     output:
         ranks=report(
             path(SUMMARY, name="metric_ranks.csv"),
@@ -117,6 +116,7 @@ rule metric_checks:
         mem_mb=1000,
     params:
         score_tables=score_tables_by_dataset(),
+        seed=job_seed("summary"),
     script:
         "../../scripts/metric_checks.py"
 

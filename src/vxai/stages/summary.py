@@ -71,11 +71,16 @@ def compare_and_rank(score_tables, seed, *, paired, comparison, criteria, critic
         for d, _, found in ranked for criterion, part in found.groupby("criterion", sort=False)}))
 
 
-def check_metrics(score_tables, faithfulness, *, ranks, agreement, agreement_figure, checks):
-    """Each method's rank under every metric (to `ranks`) from the overall rows of the
-    `faithfulness` summary, Kendall's tau between the metrics (to `agreement`, drawn to
-    `agreement_figure`) and the metrics' reliability and ground-truth checks (to `checks`)."""
-    overall = pd.read_csv(faithfulness).query("subset == 'all'")
+def check_metrics(score_tables, seed, *, ranks, agreement, agreement_figure, checks):
+    """Each method's rank under every metric (to `ranks`), Kendall's tau between the metrics
+    (to `agreement`, drawn to `agreement_figure`) and the metrics' reliability and
+    ground-truth checks (to `checks`). The ranks come from each method's overall summary at
+    full precision (the faithfulness table rounds to six digits, which would tie values
+    that differ)."""
+    scores = read_scores(score_tables)
+    overall = pd.DataFrame([{"dataset": dataset, "method": method, **summarize(table, seed=seed)}
+                            for dataset, tables in scores.items()
+                            for method, table in tables.items()])
     ranked = {d: metric_ranks(part) for d, part in overall.groupby("dataset", sort=False)}
     taus = {dataset: kendall(part) for dataset, part in ranked.items()}
     save_csv(ranks, pd.concat([part.assign(dataset=d) for d, part in ranked.items()],
@@ -86,8 +91,7 @@ def check_metrics(score_tables, faithfulness, *, ranks, agreement, agreement_fig
              float_format="%.6g")
     save_figure(agreement_figure, plots.metric_agreement(
         {title(d): _square(part) for d, part in taus.items()}))
-    found = [(d, metric_checks(t, overall.query("dataset == @d")))
-             for d, t in read_scores(score_tables).items()]
+    found = [(d, metric_checks(t, overall.query("dataset == @d"))) for d, t in scores.items()]
     save_csv(checks, _long(found), float_format="%.6g")
 
 
