@@ -1,6 +1,7 @@
 """The Snakemake workflow: lint and format, the default DAG, and a full smoke run."""
 
 import re
+from html import unescape
 import subprocess
 import sys
 import zipfile
@@ -201,7 +202,7 @@ def test_smoke_run_ranks_the_methods_and_checks_the_metrics(smoke_run):
     assert html.count('<ul class="trust-sentences"') == 2
     assert 'alt="Critical-difference diagrams"' in html
     assert "There is no ground truth for the maps on this dataset" in html
-    blur = re.search(r'<h3 id="metric-blur_baseline">.*?</table>', html, re.S)[0]
+    blur = unescape(re.search(r'<h3 id="metric-blur_baseline">.*?</table>', html, re.S)[0])
     for dataset in ("MNIST-1D", "HMT"):  # the rank agreement between the two baselines
         tau = re.search(rf"{dataset}: Kendall's tau with Drop% (-?[\d.]+) over (\d+) methods",
                         blur)
