@@ -27,7 +27,7 @@ from vxai.references import bibliography, read_bibtex_text
 from vxai.statistics.agreement import disagreement_sentence, random_beats_most
 from vxai.statistics.agreement import name as metric_name
 from vxai.statistics.comparison import ALPHA
-from vxai.tables import from_frame, interval, metric_sections, number, row, table
+from vxai.tables import digits_of, from_frame, interval, metric_sections, number, row, table
 from vxai.why import budget_rows, course_comparison, why_these_numbers
 
 PACKAGES = ("tensorflow", "keras", "snakemake", "numpy", "pandas", "scikit-learn", "matplotlib",
@@ -335,7 +335,7 @@ def headline_by_class(faithfulness):
     headline = metric_specs()[0]
     parts = faithfulness[faithfulness["subset"] != "all"]
     rows = [row([r["dataset"], r["method"], r["subset"], r["n"],
-                 *(number(r[c], 2 if c.endswith("_pct") else 3) for c in headline.columns)],
+                 *(number(r[c], digits_of(c)) for c in headline.columns)],
                 r["key"]) for r in parts.to_dict("records")]
     return table("faithfulness-per-class",
                  ["dataset", "method", "samples", "n",
