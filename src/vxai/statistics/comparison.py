@@ -83,14 +83,17 @@ def paired_tests(tables, seed=0, n_boot=1000):
         draws = {}  # the pairs of equal n share their bootstrap draws
         start = len(rows)
         methods = list(matrix.columns)
+        values = matrix.to_numpy(dtype=np.float64)
+        present = ~np.isnan(values)
         for i, a in enumerate(methods):
-            for b in methods[i + 1:]:
-                both = matrix[[a, b]].dropna()
-                n = len(both)
+            for j in range(i + 1, len(methods)):
+                both = present[:, i] & present[:, j]
+                n = int(both.sum())
                 if n not in draws:
                     draws[n] = rng.integers(0, max(n, 1), size=(n_boot, n))
-                difference, low, high, p = paired_difference(both[a], both[b], draws[n])
-                rows.append({"metric": column, "method_a": a, "method_b": b, "n": len(both),
+                difference, low, high, p = paired_difference(values[both, i], values[both, j],
+                                                             draws[n])
+                rows.append({"metric": column, "method_a": a, "method_b": methods[j], "n": n,
                              "difference": difference, "difference_lo": low,
                              "difference_hi": high, "p": p})
         for row, adjusted in zip(rows[start:], holm([r["p"] for r in rows[start:]])):

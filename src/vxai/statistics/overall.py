@@ -30,15 +30,24 @@ def compare_methods(tables):
     drops = pd.DataFrame({method: table.set_index("id")["drop"] for method, table in tables.items()})
     labels = pd.concat([table.set_index("id")["label_name"] for table in tables.values()])
     labels = labels[~labels.index.duplicated()].reindex(drops.index).astype(str).to_numpy()
+    values = drops.to_numpy(dtype=np.float64)
+    methods = list(drops.columns)
     rows = []
     groups = [("all", np.ones(len(drops), dtype=bool))]
     groups += [(f"class {c}", labels == c) for c in sorted(set(labels))]
     for subset, selected in groups:
-        for a in drops.columns:
-            for b in drops.columns:
-                if a != b:
-                    part = drops.loc[selected, [a, b]].dropna()
-                    rows.append({"subset": subset, "method_a": a, "method_b": b, "n": len(part),
-                                 "a_lower": float((part[a] < part[b]).mean()) if len(part) else np.nan,
-                                 "tie": float((part[a] == part[b]).mean()) if len(part) else np.nan})
+        x = values[selected]
+        # [i, a, b]: sample i has both maps; a's drop is lower; equal
+        both = ~np.isnan(x)[:, :, None] & ~np.isnan(x)[:, None, :]
+        n = both.sum(axis=0)
+        lower = (both & (x[:, :, None] < x[:, None, :])).sum(axis=0)
+        tie = (both & (x[:, :, None] == x[:, None, :])).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            lower_share, tie_share = lower / n, tie / n
+        for i, a in enumerate(methods):
+            for j, b in enumerate(methods):
+                if i != j:
+                    rows.append({"subset": subset, "method_a": a, "method_b": b,
+                                 "n": int(n[i, j]), "a_lower": float(lower_share[i, j]),
+                                 "tie": float(tie_share[i, j])})
     return pd.DataFrame(rows)
