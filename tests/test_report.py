@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import subprocess
+from pathlib import Path
 
 import matplotlib
 
@@ -24,10 +25,11 @@ from vxai.methods.registry import ordered, spec  # noqa: E402
 from vxai.stages.summary import (  # noqa: E402
     check_metrics, compare_and_rank, summarize_faithfulness)
 from vxai.stages.trust import write_trust  # noqa: E402
-from vxai.report import render_appendix  # noqa: E402
+from vxai.report import render_appendix, tex_escape  # noqa: E402
 
 # not in the registry's order, which the appendix must restore
 METHODS = ["random_map", "kernelshap", "gradcam", "integrated_gradients"]
+LEFT_OUT_CAM = "cam: layer 'hidden' (Dense) between the pooling and the logits is not linear"
 
 
 def figure(path, seed):
@@ -126,8 +128,13 @@ def appendix_fixture(folder, methods=METHODS):
                         for i, key in enumerate(("gallery", "misclassified", "convergence"))},
             "metric_figures": {"curves": figure(results / dataset / "figures" / "curves.png", 9)},
             "sanity": {}, "explain_benchmarks": {}, "train_benchmark": None,
-            "convergence": str(results / dataset / "convergence.csv")}
+            "convergence": str(results / dataset / "convergence.csv"), "supported": None}
         convergence_table(rng, methods).to_csv(entry["convergence"], index=False)
+        if dataset == "hmt":  # skip_unsupported: CAM configured, and left out by its check
+            config[dataset]["methods"]["cam"] = None
+            entry["supported"] = str(results / dataset / "supported_methods.json")
+            Path(entry["supported"]).write_text(json.dumps(
+                {"kept": list(methods), "left_out": {"cam": LEFT_OUT_CAM}}))
         for method in methods:
             path = results / dataset / "scores" / f"{method}.csv"
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -250,6 +257,12 @@ def test_numbers_in_the_html_and_latex_equal_the_csvs(fixture_inputs):
         assert rows == [(m, spec(m).display) for m in ordered(reversed(METHODS))]
     for method in METHODS:
         assert page.count(f'data-card="{method}"><h4>{spec(method).display} ') == 2
+    # HMT's configured CAM, which its check left out: named with the reason, and no card
+    left_out = re.findall(r'<p class="left-out">(.*?)</p>', page, re.S)
+    assert len(left_out) == 1 and f"CAM ({LEFT_OUT_CAM})." in html.unescape(left_out[0])
+    assert 'data-card="cam"' not in page
+    assert latex.count("Left out because the model cannot serve them") == 1
+    assert tex_escape(f"CAM ({LEFT_OUT_CAM}).") in latex
     headings = re.findall(r'<h2 id="(\w+)">', page)
     assert headings == ["task1", "task2", "task3", "task4", "provenance"]
     assert r"\cite{lundberg2017shap}" in latex and "@inproceedings{lundberg2017shap" in (

@@ -163,37 +163,16 @@ def _check_methods(config, datasets, references):
     bibliography(references, configured)
 
 
-def _skip_unsupported(config, datasets, unsupported, warn):
-    """With `skip_unsupported: true`, leave out, with a warning, the methods the dataset's
-    model cannot serve (`unsupported(model_file, methods)`: {method: reason}, which loads the
-    model). A model the run trains does not exist yet: then every method stays."""
-    for dataset in datasets:
-        section = config[dataset]
-        if not section.get("skip_unsupported"):
-            continue
-        if model_origin(section) != "pretrained":
-            warn(f"{dataset}: skip_unsupported needs a model_file to check; the model is "
-                 "trained by this run, so every configured method runs")
-            continue
-        for method, reason in unsupported(section["model_file"], section["methods"]).items():
-            warn(f"{dataset}: {method} left out (skip_unsupported): {reason}")
-            del section["methods"][method]
-        if not section["methods"]:
-            raise UserError(f"{dataset}: the model serves none of the configured methods; "
-                            "see the warnings above")
-
-
-def resolve_config(config, profiles, schema_path, references, unsupported, warn=print):
+def resolve_config(config, profiles, schema_path, references):
     """Complete and check Snakemake's merged `config` in place; returns the datasets the
     run explains. `profiles`: the --configfile paths, in order (their `replace_methods`);
     `schema_path`: the config schema; `references`: the BibTeX file the methods must cite
-    from; `unsupported`: vxai.stages.support.unsupported_methods (passed in, so that what
-    reads configs does not depend on the model code); `warn`: where warnings go. In order:
-    methods replaced where a profile says so, own dataset entries completed from the
-    built-in of their kind, the schema with its defaults
-    (settings of metrics from other packages left to them), the own entries' model settings
-    and `run_datasets`, the methods' names, parameters and references, and
-    `skip_unsupported`. Raises UserError naming the key at fault."""
+    from. In order: methods replaced where a profile says so, own dataset entries completed
+    from the built-in of their kind, the schema with its defaults (settings of metrics from
+    other packages left to them), the own entries' model settings and `run_datasets`, and the
+    methods' names, parameters and references. No model is loaded: which methods a model
+    serves (`skip_unsupported`) is the supported_methods job's to find. Raises UserError
+    naming the key at fault."""
     from vxai.metrics.registry import plugin_config_sections
 
     parsed = [yaml.safe_load(Path(path).read_text()) or {} for path in profiles]
@@ -210,5 +189,4 @@ def resolve_config(config, profiles, schema_path, references, unsupported, warn=
     restore()
     datasets = _selected_datasets(config)
     _check_methods(config, datasets, references)
-    _skip_unsupported(config, datasets, unsupported, warn)
     return datasets

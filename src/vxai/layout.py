@@ -3,7 +3,7 @@ that reads it take these patterns (wildcards in braces), and `path` fills in som
 
 __all__ = ["DATA", "MANIFEST", "DATA_BENCHMARK", "MODEL", "HISTORY", "MODEL_INFO",
            "TRAIN_BENCHMARK", "EVALUATION", "EVALUATION_BENCHMARK", "MAPS", "EXPLAIN_BENCHMARK",
-           "SCORES", "CURVES", "SANITY", "SCORE_BENCHMARK", "CONVERGENCE",
+           "SUPPORTED", "SCORES", "CURVES", "SANITY", "SCORE_BENCHMARK", "CONVERGENCE",
            "CONVERGENCE_BENCHMARK", "FIGURE", "SUMMARY", "REPORT", "path"]
 
 DATA = "results/data/{dataset}.npz"
@@ -15,6 +15,7 @@ MODEL_INFO = "results/models/{dataset}_info.json"
 TRAIN_BENCHMARK = "benchmarks/models/{dataset}_train.tsv"
 EVALUATION = "results/{dataset}/eval/{name}"
 EVALUATION_BENCHMARK = "benchmarks/{dataset}/evaluate.tsv"
+SUPPORTED = "results/{dataset}/supported_methods.json"
 MAPS = "results/{dataset}/maps/{method}/shard{shard}.npz"
 EXPLAIN_BENCHMARK = "benchmarks/{dataset}/explain/{method}_shard{shard}.tsv"
 SCORES = "results/{dataset}/scores/{method}.csv"

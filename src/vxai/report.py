@@ -391,8 +391,18 @@ def timing_tables(timings, rule_timings):
             "jobs": table("timings", ["job", "seconds", *passes], jobs)}
 
 
+def left_out_methods(path):
+    """{method: reason} of a supported_methods file (skip_unsupported: true); {} for None."""
+    return json.loads(Path(path).read_text())["left_out"] if path else {}
+
+
 def appendix_context(files, config, datasets, folder, html_folder, bibtex):
-    """Everything the appendix templates show, read from the pipeline's outputs."""
+    """Everything the appendix templates show, read from the pipeline's outputs; the methods
+    a model cannot serve (skip_unsupported) are named, not shown."""
+    left_out = {d: left_out_methods(files["datasets"][d].get("supported")) for d in datasets}
+    config = {**config, **{d: {**config[d], "methods": {
+        m: p for m, p in config[d]["methods"].items() if m not in left_out[d]}}
+        for d in datasets}}
     faithfulness = _with_names(pd.read_csv(files["faithfulness"]))
     references = read_bibtex_text(bibtex)
     overall = faithfulness.query("subset == 'all'")
@@ -422,6 +432,8 @@ def appendix_context(files, config, datasets, folder, html_folder, bibtex):
         budgets = budget_rows(pd.read_csv(files["datasets"][dataset]["convergence"]),
                               configured)
         found["budgets"] = budget_table(budgets, dataset) if budgets else None
+        found["left_out"] = [{"display": spec(m).display, "reason": reason}
+                             for m, reason in left_out[dataset].items()]
         return found
 
     return {

@@ -6,6 +6,7 @@ import pytest
 
 from numeric import REORDERED, assert_close
 from vxai.data.inputs import load_maps
+from vxai.methods import method_names
 from vxai.stages.explain import explain_shard
 
 
@@ -208,3 +209,57 @@ def test_the_score_stage_explains_again_under_an_independent_seed(tiny, method, 
         assert found.max() < 1 and found.mean() < 0.95
     else:
         assert (found == 1).all()
+
+
+@pytest.fixture(scope="module")
+def tiny_images(tmp_path_factory):
+    """A small image CNN (pooling, a linear head after global average pooling, so that CAM
+    and SISE apply) and 12 x 12 RGB tiles of its 4 classes, 16 to train, 4 to test."""
+    from small_models import small_cnn
+
+    folder = tmp_path_factory.mktemp("tiny-images")
+    small_cnn(2, head="gap").save(folder / "model.keras")
+    rng = np.random.default_rng(0)
+    np.savez(folder / "data.npz", x=rng.integers(0, 256, (16, 12, 12, 3), np.uint8),
+             y=np.arange(16) % 4, ids=np.array([f"train/{i}" for i in range(16)]),
+             x_test=rng.integers(0, 256, (4, 12, 12, 3), np.uint8), y_test=np.arange(4),
+             ids_test=np.array([f"test/{i}" for i in range(4)]),
+             class_names=np.array(["a", "b", "c", "d"]))
+    return folder
+
+
+# image settings of the methods whose defaults suit 150 x 150 tiles, not 12 x 12
+IMAGE_SETTINGS = {"occlusion": {"window": 3, "stride": 3}, "cve": {"fit_samples": 8},
+                  "deduce": {"max_steps": 2}}
+
+
+@pytest.mark.parametrize("method", method_names())
+def test_every_method_is_explained_and_scored_on_images(tiny_images, method):
+    """The explain and score stages of every registered method on images, with the smoke
+    run's HMT metric settings: the smoke run takes ten methods through the workflow on
+    HMT, and this takes all of them through the same stage functions, in one process."""
+    import pandas as pd
+
+    from conftest import smoke_config
+    from small_models import FAST
+    from vxai.metrics.registry import config_sections
+    from vxai.stages.score import sanity_check, score_method
+
+    hmt = smoke_config()["hmt"]
+    params = {**FAST.get(method, {}), **IMAGE_SETTINGS.get(method, {})}
+    data, model = tiny_images / "data.npz", tiny_images / "model.keras"
+    maps = tiny_images / f"{method}.npz"
+    explain_shard(data, model, method, params, test_samples=None, n_shards=1, shard=0,
+                  batch_size=4, seed=1, output=maps)
+    assert load_maps([maps])["maps"].shape == (4, 12, 12)
+    score_method([str(maps)], data, model, keep_fraction=0.9, test_samples=None, batch_size=4,
+                 seed=2, output=tiny_images / f"{method}.csv",
+                 metrics={name: hmt[name] for name in config_sections() if name in hmt},
+                 curves_output=tiny_images / f"{method}_curves.npz", method=method,
+                 method_params=params, explain_seed=1)
+    scores = pd.read_csv(tiny_images / f"{method}.csv")
+    assert len(scores) == 4 and scores[["drop", "increase"]].notna().all().all()
+    assert scores["reproducibility"].notna().sum() == hmt["reproducibility"]["samples"]
+    sanity_check(data, model, method, params, test_samples=None, n_samples=1, batch_size=4,
+                 seed=2, output=tiny_images / f"{method}_sanity.csv")
+    assert len(pd.read_csv(tiny_images / f"{method}_sanity.csv")) > 1

@@ -173,12 +173,12 @@ def test_every_jobs_code_inputs_are_the_modules_it_loaded(smoke_run, forced_jobs
 
 
 # modules no job runs: the workflow runs them itself while it builds the DAG (the import graph,
-# the output paths, the model check of skip_unsupported), or they are command-line entry points
-NOT_IN_JOBS = {"dependencies.py", "layout.py", "stages/support.py", "methods/__main__.py",
-               "metrics/__main__.py"}
-# modules of jobs the smoke DAG does not have: the download (the smoke run has the tiles) and
-# the readers of your own datasets (test_own_datasets runs those)
-NOT_IN_SMOKE = {"data/download.py", "data/images.py", "data/signals.py"}
+# the output paths), or they are command-line entry points
+NOT_IN_JOBS = {"dependencies.py", "layout.py", "methods/__main__.py", "metrics/__main__.py"}
+# modules of jobs the smoke DAG does not have: the download (the smoke run has the tiles), the
+# readers of your own datasets and the model check of skip_unsupported (test_own_datasets
+# runs those)
+NOT_IN_SMOKE = {"data/download.py", "data/images.py", "data/signals.py", "stages/support.py"}
 
 
 def test_every_library_module_is_a_code_input_of_some_job(smoke_run, forced_jobs,

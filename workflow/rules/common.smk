@@ -1,10 +1,10 @@
+import json
 import os
 import shutil
 import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
-from snakemake.logging import logger
 
 REPO = Path(workflow.basedir).parent
 TEMPLATES = Path(os.path.relpath(REPO / "report"))  # relative to the working directory
@@ -28,7 +28,6 @@ from vxai.layout import *  # the output paths, written once (vxai.layout.__all__
 from vxai.methods.registry import display, method_names, ordered, spec, specs
 from vxai.metrics.registry import config_sections, metric_figures
 from vxai.runtime import derive_seed, prepend_pythonpath
-from vxai.stages.support import unsupported_methods
 
 prepend_pythonpath(REPO / "src")
 
@@ -39,8 +38,6 @@ try:
         workflow.overwrite_configfiles,
         Path(workflow.basedir) / "schemas" / "config.schema.yaml",
         TEMPLATES / "references.bib",
-        unsupported_methods,
-        warn=logger.warning,
     )
 except UserError as error:
     raise WorkflowError(str(error)) from None
@@ -101,8 +98,16 @@ def pretrained_datasets():
 
 
 def methods(dataset):
-    """The dataset's configured methods, in the registry's order (by family, then name)."""
-    return ordered(config[dataset]["methods"])
+    """The dataset's methods, in the registry's order (by family, then name): the configured
+    ones, less those its model cannot serve where `skip_unsupported` is set. Those are
+    found by the supported_methods checkpoint, so call this from input functions only.
+    """
+    configured = ordered(config[dataset]["methods"])
+    if not config[dataset]["skip_unsupported"]:
+        return configured
+    found = checkpoints.supported_methods.get(dataset=dataset).output[0]
+    kept = set(json.loads(Path(found).read_text())["kept"])
+    return [method for method in configured if method in kept]
 
 
 def shards(dataset):
@@ -222,7 +227,7 @@ def misclassified_methods(dataset):
     return {
         method: config[dataset]["methods"][method] or {}
         for method in config["report"]["misclassified"]["methods"]
-        if method in config[dataset]["methods"]
+        if method in methods(dataset)
     }
 
 
@@ -236,6 +241,6 @@ def convergence_methods(dataset):
             for key, value in (config[dataset]["methods"][method] or {}).items()
             if key != spec(method).budget
         }
-        for method in method_names()
-        if method in config[dataset]["methods"] and spec(method).budget
+        for method in methods(dataset)
+        if spec(method).budget
     }

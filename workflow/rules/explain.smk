@@ -24,3 +24,24 @@ rule explain:
         seed=lambda wildcards: job_seed(wildcards.dataset, wildcards.method),
     script:
         "../../scripts/explain.py"
+
+
+checkpoint supported_methods:
+    input:
+        lambda wildcards: code(
+            "supported_methods.py", config[wildcards.dataset]["methods"]
+        ),
+        model=MODEL,
+    output:
+        SUPPORTED,
+    log:
+        "logs/{dataset}/supported_methods.log",
+    conda:
+        "../envs/vxai.yaml"
+    threads: 1
+    resources:
+        mem_mb=6000,
+    params:
+        methods=lambda wildcards: config[wildcards.dataset]["methods"],
+    script:
+        "../../scripts/supported_methods.py"

@@ -1,7 +1,7 @@
 rule appendix:
     input:
         code("appendix.py"),
-        paths_in(appendix_files()),
+        lambda wildcards: paths_in(appendix_files()),
     output:
         html=path(REPORT, name="appendix.html"),
         tex=path(REPORT, name="appendix.tex"),
@@ -16,7 +16,7 @@ rule appendix:
     params:
         config=config,
         datasets=DATASETS,
-        files=appendix_files(),
+        files=lambda wildcards: appendix_files(),
     script:
         "../../scripts/appendix.py"
 
@@ -57,7 +57,7 @@ rule appendix_pdf:
 rule explorer:
     input:
         code("explorer.py"),
-        paths_in(explorer_files()),
+        lambda wildcards: paths_in(explorer_files()),
         template=TEMPLATES / "explorer.html.j2",
     output:
         report(
@@ -75,7 +75,7 @@ rule explorer:
     resources:
         mem_mb=4000,
     params:
-        datasets=explorer_datasets(),
+        datasets=lambda wildcards: explorer_datasets(),
         template=TEMPLATES / "explorer.html.j2",
     script:
         "../../scripts/explorer.py"

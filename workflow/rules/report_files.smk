@@ -96,6 +96,11 @@ def appendix_files():
                 ),
                 "confusion": path(EVALUATION, dataset=dataset, name="confusion.csv"),
                 "convergence": path(CONVERGENCE, dataset=dataset),
+                "supported": (
+                    path(SUPPORTED, dataset=dataset)
+                    if config[dataset]["skip_unsupported"]
+                    else None
+                ),
                 "tables": [
                     path(EVALUATION, dataset=dataset, name=f) for f in evaluation_tables
                 ],

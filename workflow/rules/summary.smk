@@ -1,7 +1,7 @@
 rule faithfulness_summary:
     input:
         code("faithfulness_summary.py"),
-        scores=score_tables(),
+        scores=lambda wildcards: score_tables(),
     output:
         table=report(
             path(SUMMARY, name="faithfulness.csv"),
@@ -23,7 +23,7 @@ rule faithfulness_summary:
     resources:
         mem_mb=1000,
     params:
-        score_tables=score_tables_by_dataset(),
+        score_tables=lambda wildcards: score_tables_by_dataset(),
         seed=job_seed("summary"),
     script:
         "../../scripts/faithfulness_summary.py"
@@ -32,7 +32,7 @@ rule faithfulness_summary:
 rule paired_tests:
     input:
         code("paired_tests.py"),
-        scores=score_tables(),
+        scores=lambda wildcards: score_tables(),
     output:
         paired=report(
             path(SUMMARY, name="paired_tests.csv"),
@@ -72,7 +72,7 @@ rule paired_tests:
     resources:
         mem_mb=1000,
     params:
-        score_tables=score_tables_by_dataset(),
+        score_tables=lambda wildcards: score_tables_by_dataset(),
         seed=job_seed("summary"),
     script:
         "../../scripts/paired_tests.py"
@@ -81,7 +81,7 @@ rule paired_tests:
 rule metric_checks:
     input:
         code("metric_checks.py"),
-        scores=score_tables(),
+        scores=lambda wildcards: score_tables(),
     output:
         ranks=report(
             path(SUMMARY, name="metric_ranks.csv"),
@@ -115,7 +115,7 @@ rule metric_checks:
     resources:
         mem_mb=1000,
     params:
-        score_tables=score_tables_by_dataset(),
+        score_tables=lambda wildcards: score_tables_by_dataset(),
         seed=job_seed("summary"),
     script:
         "../../scripts/metric_checks.py"
