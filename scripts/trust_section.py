@@ -8,4 +8,5 @@ from vxai.stages.trust import write_trust  # noqa: E402
 
 with report_errors():
     write_trust(snakemake.input.criteria, snakemake.input.paired, snakemake.input.checks,
-                list(snakemake.params.datasets), snakemake.output[0])
+                list(snakemake.params.datasets), faithfulness=snakemake.input.faithfulness,
+                output=snakemake.output[0])

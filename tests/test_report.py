@@ -167,7 +167,7 @@ def appendix_fixture(folder, methods=METHODS):
     check_metrics(score_tables, 0, **{key: summary[key] for key in (
         "ranks", "agreement", "agreement_figure", "checks")})
     write_trust(summary["criteria"], summary["paired"], summary["checks"], ["mnist1d", "hmt"],
-                summary["trust"])
+                faithfulness=summary["faithfulness"], output=summary["trust"])
     manifest = results / "data" / "hmt_manifest.csv"
     manifest.parent.mkdir(parents=True)
     manifest.write_text("id,split,label,sha256\nt0,test,0,abc\n")

@@ -1,11 +1,13 @@
 """'Which method can I trust on this model?': plain sentences and tables, per dataset,
-generated from the criterion ranks, the paired tests against the random map and the checks
-of the metrics (vxai.statistics.comparison and .ranking)."""
+generated from the criterion ranks, the paired tests against the random map, the checks
+of the metrics (vxai.statistics.comparison and .ranking) and the reproducibility of the
+stochastic methods' maps."""
 
 import numpy as np
 import pandas as pd
 
 from vxai.methods.registry import RANDOM_MAP, ordered, spec
+from vxai.metrics.reproducibility import REPRODUCIBLE
 from vxai.statistics.agreement import name as metric_name
 from vxai.statistics.comparison import ALPHA, against
 from vxai.statistics.ranking import criteria
@@ -116,6 +118,37 @@ def check_sentences(checks, has_ground_truth):
     return sentences
 
 
+def reproducibility_sentences(overall):
+    """Reproducibility as a check, not a ranking: which stochastic methods' maps reproduce
+    under another seed (mean Spearman of the two seeds' maps at least REPRODUCIBLE) and which
+    do not. `overall`: the dataset's faithfulness summary rows (method, reproducibility,
+    reproducibility_n)."""
+    rows = overall[[_is_method(m) for m in overall["method"]]]
+    if "reproducibility" not in rows or rows["reproducibility"].isna().all():
+        return []
+    rows = rows.set_index("method").loc[ordered(rows["method"])]
+    stochastic = rows[[spec(m).stochastic for m in rows.index]].dropna(subset=["reproducibility"])
+    sentences = ["Reproducibility is a check, not a criterion to rank on: a deterministic "
+                 "method gives the same map under another seed by construction."]
+    if stochastic.empty:
+        return sentences
+    samples = int(stochastic["reproducibility_n"].max())
+    passed = stochastic.index[stochastic["reproducibility"] >= REPRODUCIBLE]
+    failed = stochastic[stochastic["reproducibility"] < REPRODUCIBLE]
+    if len(passed):
+        verb = "reproduces" if len(passed) == 1 else "reproduce"
+        sentences.append(f"Of the stochastic methods, {_listed(_display(passed))} {verb} "
+                         f"(mean Spearman of two seeds' maps at least {REPRODUCIBLE:g}, up to "
+                         f"{samples} samples).")
+    if len(failed):
+        named = [f"{spec(m).display} ({r:.2f})" for m, r in failed["reproducibility"].items()]
+        verb = "does" if len(failed) == 1 else "do"
+        sentences.append(f"{_listed(named)} {verb} not reach {REPRODUCIBLE:g}: "
+                         f"{'its' if len(failed) == 1 else 'their'} maps change with the seed, "
+                         "so the scores above describe one draw of them.")
+    return sentences
+
+
 def verdict_table(pairs, methods):
     """Methods x metrics of '+' (significantly better than the random map on the same
     samples), "=" (not different) or "-" (worse)."""
@@ -143,12 +176,14 @@ def place_table(ranks):
     return table.set_axis(_display(table.index), axis=0).fillna("")
 
 
-def trust_section(ranks, pairs, checks, has_ground_truth):
-    """Sentences and tables of one dataset's 'Which method can I trust on this model?'."""
+def trust_section(ranks, pairs, checks, has_ground_truth, *, overall=None):
+    """Sentences and tables of one dataset's 'Which method can I trust on this model?';
+    `overall`: its faithfulness summary rows, for the reproducibility check (None: none)."""
     methods = list(ranks["method"].unique()) if not ranks.empty else []
     return {
         "sentences": (criterion_sentences(ranks) + control_sentences(pairs)
-                      + check_sentences(checks, has_ground_truth)),
+                      + check_sentences(checks, has_ground_truth)
+                      + (reproducibility_sentences(overall) if overall is not None else [])),
         "places": place_table(ranks),
         "verdicts": verdict_table(pairs, methods),
         "checks": checks_table(checks),

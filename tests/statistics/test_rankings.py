@@ -156,3 +156,29 @@ def test_the_trust_section_says_what_the_tables_say():
     assert list(found["verdicts"].index) == ["Grad-CAM", "LRP", "Saliency"]
     assert set(found["verdicts"]["Drop%"]) == {"+"}
     assert found["places"].loc["Grad-CAM", "faithfulness"] == "1 [1–1]"
+
+
+def test_reproducibility_is_a_check_not_a_criterion_to_rank_on():
+    """Every deterministic method reproduces exactly, so ranking on reproducibility would
+    tie them all: the criteria leave it out, and the trust section says which stochastic
+    methods reproduce and which do not."""
+    from vxai.statistics.ranking import criteria
+    from vxai.trust import reproducibility_sentences
+
+    tables = planted(n=30)
+    for method, table in tables.items():
+        table["reproducibility"] = 1.0 if method != "random_map" else 0.0
+    assert "reproducibility" not in criteria()
+    ranks = criterion_ranks(tables, seed=0, n_boot=20)
+    assert "reproducibility" not in set(ranks["criterion"])
+    assert "reproducibility" not in set(friedman_nemenyi(tables)["criterion"])
+    overall = pd.DataFrame({"method": ["gradcam", "rise", "lime", "smoothgrad", "random_map"],
+                            "reproducibility": [1.0, 0.58, 0.93, 0.9, 0.01],
+                            "reproducibility_n": [8, 8, 8, 8, 8]})
+    text = " ".join(reproducibility_sentences(overall))
+    assert "a check, not a criterion to rank on" in text
+    assert ("Of the stochastic methods, SmoothGrad, RISE and LIME" not in text
+            and "SmoothGrad and LIME reproduce (mean Spearman of two seeds' maps at least 0.9, "
+                "up to 8 samples)" in text), text
+    assert "RISE (0.58) does not reach 0.9" in text
+    assert "Random map" not in text and "Grad-CAM" not in text

@@ -127,6 +127,7 @@ rule trust_section:
         criteria=rules.paired_tests.output.criteria,
         paired=rules.paired_tests.output.paired,
         checks=rules.metric_checks.output.checks,
+        faithfulness=rules.faithfulness_summary.output.table,
     output:
         path(SUMMARY, name="trust.json"),
     log:

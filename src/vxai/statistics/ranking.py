@@ -1,5 +1,7 @@
 """Ranks with uncertainty, per criterion (faithfulness, robustness, randomization,
-reproducibility, localization, complexity), and checks of the metrics themselves.
+localization, complexity), and checks of the metrics themselves. Reproducibility is a check
+of a stochastic method, not a criterion to rank on: every deterministic method scores
+exactly 1, so its ranks would be one tie (vxai.trust reports it as a check).
 
 - Per metric, every sample ranks the methods that have the metric (1 = best, ties share
   their mean rank) on the samples all of them explained.
@@ -23,14 +25,16 @@ from vxai.statistics.comparison import ALPHA, sample_matrix
 from vxai.statistics.critical import critical_difference
 
 GROUND_TRUTH = ("relevance_mass", "template_iou")
+CHECKS = ("reproducibility",)  # criteria that check a method instead of ranking it
 
 
 def criteria():
-    """{criterion: [summary columns]} in the registry's order."""
+    """{criterion: [summary columns]} of the criteria the methods are ranked on, in the
+    registry's order (CHECKS left out)."""
     found = {}
     for metric in metric_specs():
         found.setdefault(metric.criterion, []).extend(metric.columns)
-    return {c: found[c] for c in CRITERIA if c in found}
+    return {c: found[c] for c in CRITERIA if c in found and c not in CHECKS}
 
 
 def sample_ranks(matrix):
