@@ -207,7 +207,8 @@ def ranked_table(ranked):
 
 TEX_ESCAPES = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
                "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\^{}",
-               "|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}"}
+               "|": r"\textbar{}", "<": r"\textless{}", ">": r"\textgreater{}",
+               "≤": r"$\leq$"}
 
 
 def tex_escape(value):

@@ -149,14 +149,25 @@ def reproducibility_sentences(overall):
     return sentences
 
 
+def _verdict_cell(row):
+    """'+', '-', or '=' with the smallest difference the samples could have detected."""
+    if row.verdict != "not different":
+        return SYMBOLS[row.verdict]
+    if not np.isfinite(row.detectable):
+        return "= (n too small)"
+    return f"= (≤ {row.detectable:.2g})"
+
+
 def verdict_table(pairs, methods):
     """Methods x metrics of '+' (significantly better than the random map on the same
-    samples), "=" (not different) or "-" (worse)."""
+    samples), '-' (worse) or '= (≤ X)': not different, where the samples could have
+    detected a difference of X or more (80 % power)."""
     versus = against(pairs, RANDOM_MAP)
     versus = versus[versus["method"].isin(methods)]
     if versus.empty:
         return pd.DataFrame()
-    table = versus.pivot(index="method", columns="metric", values="verdict").map(SYMBOLS.get)
+    versus = versus.assign(cell=[_verdict_cell(row) for row in versus.itertuples()])
+    table = versus.pivot(index="method", columns="metric", values="cell")
     table = table.reindex(index=[m for m in ordered(methods) if m in table.index],
                           columns=[c for columns in criteria().values() for c in columns
                                    if c in table.columns])

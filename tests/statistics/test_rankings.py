@@ -182,3 +182,21 @@ def test_reproducibility_is_a_check_not_a_criterion_to_rank_on():
                 "up to 8 samples)" in text), text
     assert "RISE (0.58) does not reach 0.9" in text
     assert "Random map" not in text and "Grad-CAM" not in text
+
+
+def test_not_different_from_the_random_map_says_by_how_much():
+    """A method whose drops are the random map's plus noise: not different, and the verdict
+    cell carries the smallest difference those 60 samples could have detected, which the
+    observed difference is well below."""
+    from vxai.trust import verdict_table
+
+    tables = planted(n=60)
+    noise = np.random.default_rng(5).normal(0, 0.02, 60)
+    tables["lime"] = scores(tables["random_map"]["drop"].to_numpy() + noise)
+    pairs = paired_tests(tables, seed=0)
+    row = pair(pairs.query("metric == 'drop_pct'"), "lime", "random_map")
+    assert row["verdict"] == "not different" and abs(row["difference"]) < row["detectable"]
+    assert 0 < row["detectable"] < 5  # Drop% points: the noise is 2 points per sample
+    table = verdict_table(pairs, ["lime", "gradcam"])
+    assert table.loc["LIME", "Drop%"] == f"= (≤ {row['detectable']:.2g})"
+    assert table.loc["Grad-CAM", "Drop%"] == "+"

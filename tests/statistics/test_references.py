@@ -1,8 +1,8 @@
 """The statistics against independent references, on every branch: the Wilcoxon signed-rank
 p against the null distribution enumerated by hand and the normal approximation written out,
 the critical-difference groups against scikit-posthocs' Nemenyi test on Demsar's (2006) data,
-and Krippendorff's alpha against the `krippendorff` package on inputs shaped like the
-pipeline's."""
+Krippendorff's alpha against the `krippendorff` package on inputs shaped like the
+pipeline's, and the detectable difference against the power of the test simulated."""
 
 import itertools
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.stats import friedmanchisquare, norm, rankdata, wilcoxon
 
-from vxai.statistics.comparison import wilcoxon_p
+from vxai.statistics.comparison import ALPHA, detectable_difference, wilcoxon_p
 from vxai.statistics.critical import critical_difference, nemenyi_groups
 from vxai.statistics.ranking import krippendorff_alpha
 
@@ -142,3 +142,32 @@ def test_krippendorffs_alpha_equals_the_package_on_pipeline_shaped_ranks(level):
     reference = krippendorff.alpha(reliability_data=ranks, level_of_measurement=level)
     assert ours == pytest.approx(reference, abs=1e-9)
     assert 0.05 < ours < 0.9  # neither noise nor agreement: the check is not at a bound
+
+
+@pytest.mark.parametrize("n, comparisons", [(8, 1), (16, 276), (30, 1), (40, 20), (64, 276),
+                                            (200, 276)])
+def test_the_detectable_difference_is_detected_with_80_percent_power(n, comparisons):
+    """Normal paired differences whose mean is the detectable difference at their standard
+    deviation: the pipeline's Wilcoxon test at alpha / comparisons rejects in 80 % of
+    simulated runs (measured 79-86 %; 95 % of 600 runs fall within 3.3 points of the rate);
+    at half of it, in far fewer."""
+    rng = np.random.default_rng(n)
+    spread = rng.normal(size=n)
+    spread = 2.0 * (spread - spread.mean()) / spread.std(ddof=1)  # standard deviation 2
+    shift = detectable_difference(spread, comparisons)
+    level = ALPHA / comparisons
+
+    def rejected(mean):
+        return np.mean([wilcoxon_p(rng.normal(mean, 2.0, n)) < level for _ in range(600)])
+
+    assert 0.74 <= rejected(shift) <= 0.92, shift
+    assert rejected(shift / 2) < 0.45
+
+
+def test_no_difference_is_detectable_where_no_outcome_reaches_the_level():
+    """8 samples: the exact test's smallest two-sided p is 2 / 2^8 = 0.0078, so below that
+    level nothing is detectable however large; one sample gives no spread at all."""
+    d = np.random.default_rng(0).normal(size=8)
+    assert np.isfinite(detectable_difference(d, 6))  # level 0.0083
+    assert detectable_difference(d, 7) == np.inf  # level 0.0071
+    assert np.isnan(detectable_difference(d[:1], 1))

@@ -56,7 +56,8 @@ def compare_and_rank(score_tables, seed, *, paired, comparison, criteria, critic
     drop = drop.drop(columns="verdict").rename(columns={
         "n": "n_paired", "difference": "drop_pct_difference",
         "difference_lo": "drop_pct_difference_lo", "difference_hi": "drop_pct_difference_hi",
-        "p": "drop_p", "p_holm": "drop_p_holm"}).assign(subset="all")
+        "p": "drop_p", "p_holm": "drop_p_holm", "detectable": "drop_pct_detectable"}).assign(
+        subset="all")
     pairs = pd.concat([compare_methods(tables).assign(dataset=dataset)
                        for dataset, tables in scores.items()], ignore_index=True)
     pairs = pairs.merge(drop, on=["dataset", "subset", "method_a", "method_b"], how="left")
