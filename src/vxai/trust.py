@@ -10,7 +10,7 @@ from vxai.methods.registry import RANDOM_MAP, ordered, spec
 from vxai.metrics.reproducibility import REPRODUCIBLE
 from vxai.statistics.agreement import name as metric_name
 from vxai.statistics.comparison import ALPHA, against
-from vxai.statistics.ranking import criteria
+from vxai.statistics.ranking import RELIABLE, TENTATIVE, criteria
 
 SYMBOLS = {"better": "+", "not different": "=", "worse": "-"}
 
@@ -62,10 +62,25 @@ def criterion_sentences(ranks):
     return sentences
 
 
-def control_sentences(pairs, criterion="faithfulness"):
-    """Which methods beat the random map, on the same samples, under every metric of a
-    criterion, some of them, or none (Holm-corrected Wilcoxon tests at 5 %)."""
-    columns = criteria().get(criterion, [])
+def trusted_metrics(checks, has_ground_truth):
+    """The metrics that pass their check: the ground-truth check where the data has ground
+    truth, else Krippendorff's alpha of at least TENTATIVE."""
+    if checks.empty:
+        return []
+    if has_ground_truth:
+        return list(checks.loc[checks["ground_truth"] == "passes", "metric"])
+    return list(checks.loc[checks["reliability"] >= TENTATIVE, "metric"])
+
+
+def control_sentences(pairs, trusted, criterion="faithfulness"):
+    """Which methods beat the random map, on the same samples, under every `trusted` metric
+    of a criterion, some of them, or none (Holm-corrected Wilcoxon tests at 5 %); where no
+    metric of the criterion is trusted, that this section cannot say."""
+    columns = [c for c in criteria().get(criterion, []) if c in trusted]
+    if not columns:
+        return [f"No {criterion} metric passes its check on this dataset, so this section does "
+                "not say which methods beat the random map: the verdicts below are each "
+                "metric's own, and none of them can be relied on here."]
     versus = against(pairs, RANDOM_MAP)
     versus = versus[versus["metric"].isin(columns) & versus["method"].map(_is_method)]
     if versus.empty:
@@ -77,7 +92,8 @@ def control_sentences(pairs, criterion="faithfulness"):
     none = counts.index[counts["better"] == 0]
     some = counts.index[(counts["better"] > 0) & (counts["better"] < counts["total"])]
     total = int(counts["total"].max())
-    metrics = f"{total} {criterion} metrics" if total > 1 else f"one {criterion} metric"
+    metrics = (f"{total} {criterion} metrics that pass their check" if total > 1
+               else f"one {criterion} metric that passes its check")
     sentences = []
     for methods, how in ((every, f"under all {metrics}" if total > 1 else f"under the {metrics}"),
                          (some, f"under some of the {metrics}"),
@@ -109,6 +125,7 @@ def check_sentences(checks, has_ground_truth):
         sentences.append("There is no ground truth for the maps on this dataset, so only the "
                          "metrics' reliability over samples is reported.")
     reliable = checks.dropna(subset=["reliability"]).sort_values("reliability", kind="stable")
+    sentences += floor_sentences(reliable)
     if len(reliable) >= 2:
         high, low = reliable.iloc[-1], reliable.iloc[0]
         sentences.append(f"Ranked by Krippendorff's alpha over samples, "
@@ -158,6 +175,31 @@ def _verdict_cell(row):
     return f"= (≤ {row.detectable:.2g})"
 
 
+def floor_sentences(checks):
+    """Which metrics reach Krippendorff's floors of alpha: RELIABLE for reliable conclusions,
+    TENTATIVE for tentative ones."""
+    if checks.empty:
+        return []
+    names = {level: [metric_name(m) for m in checks.loc[mask, "metric"]] for level, mask in (
+        ("reliable", checks["reliability"] >= RELIABLE),
+        ("tentative", checks["reliability"].between(TENTATIVE, RELIABLE, inclusive="left")))}
+    below = int((checks["reliability"] < TENTATIVE).sum())
+    if not names["reliable"] and not names["tentative"]:
+        return [f"No metric's Krippendorff's alpha reaches {TENTATIVE:g}, the floor for "
+                "tentative conclusions: none orders the methods consistently across samples "
+                "on this dataset."]
+    parts = []
+    if names["reliable"]:
+        parts.append(f"reaches {RELIABLE:g}, the floor for reliable conclusions, for "
+                     f"{_listed(names['reliable'])}")
+    if names["tentative"]:
+        parts.append(f"{'reaches ' if not parts else ''}{TENTATIVE:g}, the floor for tentative "
+                     f"ones, for {_listed(names['tentative'])}")
+    tail = (f"; the other {below} metric{'s stay' if below > 1 else ' stays'} below "
+            f"{TENTATIVE:g}" if below else "")
+    return ["Krippendorff's alpha " + "; ".join(parts) + tail + "."]
+
+
 def verdict_table(pairs, methods):
     """Methods x metrics of '+' (significantly better than the random map on the same
     samples), '-' (worse) or '= (≤ X)': not different, where the samples could have
@@ -191,8 +233,9 @@ def trust_section(ranks, pairs, checks, has_ground_truth, *, overall=None):
     """Sentences and tables of one dataset's 'Which method can I trust on this model?';
     `overall`: its faithfulness summary rows, for the reproducibility check (None: none)."""
     methods = list(ranks["method"].unique()) if not ranks.empty else []
+    trusted = trusted_metrics(checks, has_ground_truth)
     return {
-        "sentences": (criterion_sentences(ranks) + control_sentences(pairs)
+        "sentences": (criterion_sentences(ranks) + control_sentences(pairs, trusted)
                       + check_sentences(checks, has_ground_truth)
                       + (reproducibility_sentences(overall) if overall is not None else [])),
         "places": place_table(ranks),
@@ -205,6 +248,11 @@ def checks_table(checks):
     """The metric checks with names people read."""
     if checks.empty:
         return pd.DataFrame()
+    checks = checks.assign(reliability=[
+        f"{r.reliability:.2f} [{r.reliability_lo:.2f}, {r.reliability_hi:.2f}]"
+        if np.isfinite(r.reliability_lo) else
+        (f"{r.reliability:.2f}" if np.isfinite(r.reliability) else "")
+        for r in checks.itertuples()]) if "reliability_lo" in checks else checks
     shown = {"reliability": "Krippendorff's alpha", "samples": "samples",
              "rho_relevance_mass": "Spearman with relevance mass",
              "rho_template_iou": "Spearman with template IoU", "ground_truth": "ground truth"}

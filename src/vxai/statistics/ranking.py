@@ -17,7 +17,7 @@ exactly 1, so its ranks would be one tie (vxai.trust reports it as a check).
 
 import numpy as np
 import pandas as pd
-from scipy.stats import friedmanchisquare, rankdata, spearmanr
+from scipy.stats import friedmanchisquare, norm, rankdata, spearmanr
 
 from vxai.methods.registry import spec
 from vxai.metrics.registry import CRITERIA, metric_specs
@@ -26,6 +26,8 @@ from vxai.statistics.critical import critical_difference
 
 GROUND_TRUTH = ("relevance_mass", "template_iou")
 CHECKS = ("reproducibility",)  # criteria that check a method instead of ranking it
+# Krippendorff's (2004) floors of alpha: tentative conclusions, reliable ones
+TENTATIVE, RELIABLE = 0.667, 0.8
 
 
 def criteria():
@@ -140,13 +142,12 @@ def krippendorff_alpha(data, level="ordinal"):
     if level == "interval":
         delta = (values[:, None] - values[None, :]) ** 2
     elif level == "ordinal":
+        # [g, h] for g < h: the values from g to h, counting the two ends half
         cumulative = np.cumsum(totals)
-        delta = np.zeros((len(values), len(values)))
-        for g in range(len(values)):
-            for h in range(g + 1, len(values)):
-                # the values from g to h, counting the two ends half
-                between = cumulative[h] - cumulative[g] + totals[g] / 2 - totals[h] / 2
-                delta[g, h] = delta[h, g] = between ** 2
+        between = (cumulative[None, :] - cumulative[:, None] + totals[:, None] / 2
+                   - totals[None, :] / 2)
+        upper = np.triu(between ** 2, k=1)
+        delta = upper + upper.T
     else:
         raise ValueError(f"level must be 'interval' or 'ordinal', not {level!r}")
     observed = (coincidence * delta).sum()
@@ -154,9 +155,27 @@ def krippendorff_alpha(data, level="ordinal"):
     return float(1 - observed / expected) if expected > 0 else np.nan
 
 
+def reliability(ranks, level=0.95):
+    """(Krippendorff's alpha, interval low, high) of a (samples x methods) rank array, the
+    interval from the jackknife over samples (the raters; a bootstrap would draw a sample
+    twice, pair it with itself and inflate alpha), capped at 1. NaN for fewer than 2 samples
+    or methods; the interval needs 3 samples."""
+    n = ranks.shape[0]
+    if n < 2 or ranks.shape[1] < 2:
+        return np.nan, np.nan, np.nan
+    alpha = krippendorff_alpha(ranks)
+    if n < 3:
+        return alpha, np.nan, np.nan
+    left_out = np.array([krippendorff_alpha(np.delete(ranks, i, axis=0)) for i in range(n)])
+    error = np.sqrt((n - 1) / n * np.nansum((left_out - np.nanmean(left_out)) ** 2))
+    half = norm.ppf(0.5 + level / 2) * error
+    return alpha, float(alpha - half), float(min(1.0, alpha + half))
+
+
 def metric_checks(tables, overall):
-    """Table (metric, reliability, samples, methods, rho_<ground truth>, p_<ground truth>,
-    ground_truth) of one dataset: Krippendorff's alpha of each metric's per-sample ranks of
+    """Table (metric, reliability with its jackknife interval reliability_lo and _hi,
+    samples, methods, rho_<ground truth>, p_<ground truth>, ground_truth) of one dataset:
+    Krippendorff's alpha of each metric's per-sample ranks of
     the methods, and, where the data has ground truth, Spearman between the metric's and the
     localization's ranking of the methods (baselines left out); ground_truth is 'passes'
     when both correlations are positive and significant at 5 %, 'fails' otherwise, and
@@ -171,9 +190,9 @@ def metric_checks(tables, overall):
             if matrix is None:
                 continue
             ranks = sample_ranks(matrix)
+            alpha, low, high = reliability(ranks.to_numpy())
             row = {"metric": column, "samples": len(ranks), "methods": ranks.shape[1],
-                   "reliability": krippendorff_alpha(ranks.to_numpy())
-                   if len(ranks) >= 2 and ranks.shape[1] >= 2 else np.nan}
+                   "reliability": alpha, "reliability_lo": low, "reliability_hi": high}
             if truth and column not in GROUND_TRUTH:
                 own = matrix.mean()  # oriented: higher is better
                 checks = []
