@@ -11,6 +11,7 @@ from vxai.metrics.reproducibility import REPRODUCIBLE
 from vxai.statistics.agreement import name as metric_name
 from vxai.statistics.comparison import ALPHA, against
 from vxai.statistics.ranking import RELIABLE, TENTATIVE, criteria
+from vxai.tables import interval, present
 
 SYMBOLS = {"better": "+", "not different": "=", "worse": "-"}
 
@@ -248,11 +249,10 @@ def checks_table(checks):
     """The metric checks with names people read."""
     if checks.empty:
         return pd.DataFrame()
-    checks = checks.assign(reliability=[
-        f"{r.reliability:.2f} [{r.reliability_lo:.2f}, {r.reliability_hi:.2f}]"
-        if np.isfinite(r.reliability_lo) else
-        (f"{r.reliability:.2f}" if np.isfinite(r.reliability) else "")
-        for r in checks.itertuples()]) if "reliability_lo" in checks else checks
+    if "reliability_lo" in checks:
+        checks = checks.assign(reliability=[
+            interval(r.reliability, r.reliability_lo, r.reliability_hi, digits=2)
+            if present(r.reliability) else "" for r in checks.itertuples()])
     shown = {"reliability": "Krippendorff's alpha", "samples": "samples",
              "rho_relevance_mass": "Spearman with relevance mass",
              "rho_template_iou": "Spearman with template IoU", "ground_truth": "ground truth"}

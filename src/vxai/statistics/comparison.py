@@ -145,6 +145,7 @@ def paired_tests(tables, seed=0, n_boot=1000):
         draws = {}  # the pairs of equal n share their bootstrap draws
         start = len(rows)
         methods = list(matrix.columns)
+        comparisons = len(methods) * (len(methods) - 1) // 2
         values = matrix.to_numpy(dtype=np.float64)
         present = ~np.isnan(values)
         for i, a in enumerate(methods):
@@ -153,17 +154,15 @@ def paired_tests(tables, seed=0, n_boot=1000):
                 n = int(both.sum())
                 if n not in draws:
                     draws[n] = rng.integers(0, max(n, 1), size=(n_boot, n))
-                differences = values[both, i] - values[both, j]
                 difference, low, high, p = paired_difference(values[both, i], values[both, j],
                                                              draws[n])
                 rows.append({"metric": column, "method_a": a, "method_b": methods[j], "n": n,
                              "difference": difference, "difference_lo": low,
-                             "difference_hi": high, "p": p, "differences": differences})
-        comparisons = len(rows) - start
+                             "difference_hi": high, "p": p, "detectable": detectable_difference(
+                                 values[both, i] - values[both, j], comparisons)})
         for row, adjusted in zip(rows[start:], holm([r["p"] for r in rows[start:]])):
             row["p_holm"] = adjusted
             row["verdict"] = verdict(row["difference"], adjusted)
-            row["detectable"] = detectable_difference(row.pop("differences"), comparisons)
     columns = ["metric", "method_a", "method_b", "n", "difference", "difference_lo",
                "difference_hi", "p", "p_holm", "verdict", "detectable"]
     return pd.DataFrame(rows, columns=columns)
